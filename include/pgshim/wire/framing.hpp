@@ -4,6 +4,7 @@
 // fetch the whole message and inspect it. Nothing here allocates.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <variant>
@@ -54,13 +55,25 @@ struct MessageView {
 [[nodiscard]] Decoded<MessageView> decode_message(std::string_view buf,
                                                   std::uint32_t max_length = kDefaultMaxMessageLength) noexcept;
 
-// Appends a header for a message of `type` whose body is `body_size` bytes.
-void append_header(std::string& out, char type, std::size_t body_size);
+// The largest body a builder may frame: the int32 length counts its own 4 bytes.
+inline constexpr std::size_t kMaxBuildBodySize = 0x7fffffff - 4;
 
-// Big-endian integer helpers for builders.
+// Appends a header for a message of `type` whose body is `body_size` bytes.
+// Returns false and appends nothing when the length would not fit an int32
+// (body_size > kMaxBuildBodySize).
+[[nodiscard]] bool append_header(std::string& out, char type, std::size_t body_size);
+
+// Big-endian integer helpers for builders. The unsigned forms carry counts that
+// PostgreSQL reads as uint16 (parameter counts) and OIDs.
 void append_int16(std::string& out, std::int16_t v);
 void append_int32(std::string& out, std::int32_t v);
-// Appends `s` and a NUL terminator.
+void append_uint16(std::string& out, std::uint16_t v);
+void append_uint32(std::string& out, std::uint32_t v);
+// Appends `s` and a NUL terminator. Precondition: `s` holds no NUL (builders
+// check with has_nul() before computing lengths, so the frame stays well formed).
 void append_cstring(std::string& out, std::string_view s);
+[[nodiscard]] constexpr bool has_nul(std::string_view s) noexcept {
+  return s.find('\0') != std::string_view::npos;
+}
 
 }  // namespace pgshim::wire

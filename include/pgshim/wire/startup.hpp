@@ -39,10 +39,14 @@ struct StartupPacket {
 // NeedMore until the whole packet is present. A StartupMessage must end with the
 // terminating NUL; an SSLRequest/GSSENCRequest is exactly 8 bytes and a
 // CancelRequest exactly 16. Protocol 3.x minor versions are accepted (kind
-// Startup); other major versions decode as OtherVersion.
-[[nodiscard]] Decoded<StartupPacket> decode_startup(std::string_view buf) noexcept;
+// Startup); other major versions decode as OtherVersion (body not parsed).
+// `consumed` is the packet's length. Not noexcept: filling `parameters` may
+// throw std::bad_alloc.
+[[nodiscard]] Decoded<StartupPacket> decode_startup(std::string_view buf);
 
-// Builds a StartupMessage (protocol 3.0) from name/value pairs.
+// Builds a StartupMessage (protocol 3.0) from name/value pairs. Returns an empty
+// string when a name is empty, a field holds a NUL, or the packet would exceed
+// kMaxStartupPacketLength (PostgreSQL would refuse it).
 [[nodiscard]] std::string build_startup(
     const std::vector<std::pair<std::string, std::string>>& parameters);
 
@@ -51,5 +55,8 @@ struct StartupPacket {
 
 // Builds an SSLRequest.
 [[nodiscard]] std::string build_ssl_request();
+
+// Builds a GSSENCRequest.
+[[nodiscard]] std::string build_gss_enc_request();
 
 }  // namespace pgshim::wire

@@ -59,8 +59,8 @@ q_direct() {
   PGPORT=$DIRECT_PORT PGSSLMODE=prefer PGCHANNELBINDING=prefer q "$@"
 }
 
-# db_name SUFFIX: prints client_<test>_<suffix>_<pid>, unique per run.
-db_name() { echo "client_${TEST_NAME//[^a-zA-Z0-9_]/_}_$1_$$"; }
+# db_name SUFFIX: prints <test>_<suffix>_<pid> (test names start with client_), unique per run.
+db_name() { echo "${TEST_NAME//[^a-zA-Z0-9_]/_}_$1_$$"; }
 
 # create_db NAME: creates NAME through the target and records it for dropping at
 # exit (call it in the main shell, not in $(...), or the record is lost).

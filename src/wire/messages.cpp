@@ -157,6 +157,7 @@ void append_values(std::string& out, const std::vector<std::optional<std::string
 
 // ---- Frontend ----------------------------------------------------------------
 
+// Query (F): String query. Simple-query protocol; may hold several statements.
 std::error_code parse_query(std::string_view body, Query& out) noexcept {
   Reader r(body);
   out.sql = r.cstring();
@@ -165,6 +166,8 @@ std::error_code parse_query(std::string_view body, Query& out) noexcept {
 
 std::string build_query(std::string_view sql) { return build_cstring_message('Q', sql); }
 
+// Parse (F): String statement, String query, Int16 n, n x Int32 parameter type
+// OID. n may be fewer than the query's placeholders; the rest are inferred.
 std::error_code parse_parse(std::string_view body, Parse& out) {
   Reader r(body);
   out.statement = r.cstring();
@@ -176,6 +179,7 @@ std::error_code parse_parse(std::string_view body, Parse& out) {
   return r.finish();
 }
 
+// Statement and SQL must be NUL-free; at most 65535 types.
 std::string build_parse(std::string_view statement, std::string_view sql,
                         const std::vector<std::uint32_t>& parameter_types) {
   BodySize size;
@@ -198,6 +202,10 @@ std::int16_t Bind::parameter_format(std::size_t i) const noexcept {
   return i < parameter_formats.size() ? parameter_formats[i] : kFormatText;
 }
 
+// Bind (F): String portal, String statement, Int16 n + n Int16 parameter
+// format codes, Int16 n + n values (Int32 length, -1 = NULL, then bytes),
+// Int16 n + n Int16 result format codes. Each count is bounded by the bytes
+// left before its vector is reserved.
 std::error_code parse_bind(std::string_view body, Bind& out) {
   Reader r(body);
   out.portal = r.cstring();
@@ -229,6 +237,7 @@ std::string build_bind(const Bind& bind) {
   return out;
 }
 
+// Describe / Close (F): Byte1 'S' or 'P', String name ("" = unnamed).
 std::error_code parse_target(std::string_view body, Target& out) noexcept {
   Reader r(body);
   out.kind = static_cast<char>(r.byte());
@@ -240,6 +249,7 @@ std::error_code parse_target(std::string_view body, Target& out) noexcept {
 std::string build_describe(Target target) { return build_target('D', target); }
 std::string build_close(Target target) { return build_target('C', target); }
 
+// Execute (F): String portal, Int32 maximum rows.
 std::error_code parse_execute(std::string_view body, Execute& out) noexcept {
   Reader r(body);
   out.portal = r.cstring();
@@ -258,6 +268,8 @@ std::string build_execute(Execute execute) {
   return out;
 }
 
+// FunctionCall (F): Int32 function OID, Int16 n + n argument format codes,
+// Int16 n + n arguments (as Bind values), Int16 result format code.
 std::error_code parse_function_call(std::string_view body, FunctionCall& out) {
   Reader r(body);
   out.function_oid = r.uint32();
@@ -286,6 +298,7 @@ std::string build_function_call(const FunctionCall& call) {
   return out;
 }
 
+// Sync, Flush, Terminate (F): type and length only.
 std::string build_sync() { return build_empty_message('S'); }
 std::string build_flush() { return build_empty_message('H'); }
 std::string build_terminate() { return build_empty_message('X'); }
@@ -299,11 +312,15 @@ std::string_view ErrorFields::get(char code) const noexcept {
   return {};
 }
 
+// 'V' (9.6+) is never localized, so it wins over 'S' for matching on severity.
 std::string_view ErrorFields::severity() const noexcept {
   const std::string_view v = get('V');
   return v.empty() ? get('S') : v;
 }
 
+// ErrorResponse / NoticeResponse (B): repeated Byte1 code + String value,
+// ended by a zero byte. No field is mandatory here: a body of just the zero
+// byte is valid, and a proxy must relay errors that lack a SQLSTATE.
 std::error_code parse_error_fields(std::string_view body, ErrorFields& out) {
   Reader r(body);
   out.fields.clear();
@@ -321,6 +338,8 @@ std::error_code parse_error_fields(std::string_view body, ErrorFields& out) {
 std::string build_error_response(const ErrorSpec& spec) { return build_error_like('E', spec); }
 std::string build_notice_response(const ErrorSpec& spec) { return build_error_like('N', spec); }
 
+// Authentication (B): Int32 code, then a code-specific tail ("Message Formats",
+// AuthenticationOk ... AuthenticationSASLFinal).
 std::error_code parse_authentication(std::string_view body, Authentication& out) {
   Reader r(body);
   const std::int32_t code = r.int32();
@@ -380,6 +399,7 @@ std::string build_authentication_ok() {
   return out;
 }
 
+// BackendKeyData (B): Int32 process id, Int32 secret key (protocol 3.0 size).
 std::error_code parse_backend_key_data(std::string_view body, BackendKeyData& out) noexcept {
   Reader r(body);
   out.process_id = r.int32();
@@ -396,6 +416,8 @@ std::string build_backend_key_data(BackendKeyData key) {
   return out;
 }
 
+// ReadyForQuery (B): Byte1 transaction status. A proxy tracks this to know when
+// a server connection is idle, in a transaction block, or in a failed one.
 std::error_code parse_ready_for_query(std::string_view body, ReadyForQuery& out) noexcept {
   Reader r(body);
   const auto status = static_cast<TransactionStatus>(r.byte());
@@ -418,6 +440,8 @@ std::string build_ready_for_query(TransactionStatus status) {
   return out;
 }
 
+// ParameterDescription (B): Int16 n, n x Int32 type OID. The server sends it as
+// uint16 too: up to 65535 parameters.
 std::error_code parse_parameter_description(std::string_view body, ParameterDescription& out) {
   Reader r(body);
   const std::size_t n = r.count16(kInt32Size);
@@ -438,6 +462,7 @@ std::string build_parameter_description(const std::vector<std::uint32_t>& types)
   return out;
 }
 
+// ParameterStatus (B): String name, String value.
 std::error_code parse_parameter_status(std::string_view body, ParameterStatus& out) noexcept {
   Reader r(body);
   out.name = r.cstring();
@@ -456,6 +481,9 @@ std::string build_parameter_status(std::string_view name, std::string_view value
   return out;
 }
 
+// RowDescription (B): Int16 n, then per field: String name, Int32 table OID,
+// Int16 column number, Int32 type OID, Int16 type size, Int32 type modifier,
+// Int16 format code. Each entry is at least 19 bytes, which bounds n.
 std::error_code parse_row_description(std::string_view body, RowDescription& out) {
   Reader r(body);
   const std::size_t n = r.count16(kMinFieldDescriptionSize);
@@ -498,6 +526,7 @@ std::string build_row_description(const std::vector<FieldDescription>& fields) {
   return out;
 }
 
+// DataRow (B): Int16 n, n values (Int32 length, -1 = NULL, then bytes).
 std::error_code parse_data_row(std::string_view body, DataRow& out) {
   Reader r(body);
   read_values(r, r.count16(kInt32Size), out.values);
@@ -514,6 +543,7 @@ std::string build_data_row(const std::vector<std::optional<std::string_view>>& v
   return out;
 }
 
+// CommandComplete (B): String tag. Its shape is "<COMMAND> [oid] [rows]".
 std::string_view CommandComplete::command() const noexcept { return tag.substr(0, tag.find(' ')); }
 
 std::optional<std::uint64_t> CommandComplete::rows() const noexcept {
@@ -539,6 +569,8 @@ std::error_code parse_command_complete(std::string_view body, CommandComplete& o
 
 std::string build_command_complete(std::string_view tag) { return build_cstring_message('C', tag); }
 
+// NegotiateProtocolVersion (B): Int32 newest minor version, Int32 n, n x String
+// option name. n is signed on the wire; negative is BadFieldValue.
 std::error_code parse_negotiate_protocol_version(std::string_view body, NegotiateProtocolVersion& out) {
   Reader r(body);
   out.newest_minor = r.int32();

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,13 @@ namespace {
 
 using test::Bytes;
 using test::show;
+
+// A failing parameterized case prints as its name, not as a dump of its bytes.
+template <class Case>
+  requires requires(const Case& c) { c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 struct HeaderCase {
   const char* name;

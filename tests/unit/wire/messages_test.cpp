@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,13 @@ using test::Bytes;
 using test::errc_name;
 using test::show;
 using Values = std::vector<std::optional<std::string_view>>;
+
+// A failing parameterized case prints as its name, not as a dump of its bytes.
+template <class Case>
+  requires requires(const Case& c) { c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 // The body of a complete frame; empty (and a test failure) otherwise.
 [[nodiscard]] std::string_view body_of(std::string_view frame, char type) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "wire_test_util.hpp"
@@ -12,6 +13,13 @@ namespace {
 
 using test::Bytes;
 using test::errc_name;
+
+// A failing parameterized case prints as its name, not as a dump of its bytes.
+template <class Case>
+  requires requires(const Case& c) { c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 // Integers are read big-endian, signed and unsigned alike.
 TEST(ReaderTest, ReadsBigEndianIntegers) {

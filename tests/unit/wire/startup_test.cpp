@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,13 @@ namespace {
 
 using test::Bytes;
 using test::show;
+
+// A failing parameterized case prints as its name, not as a dump of its bytes.
+template <class Case>
+  requires requires(const Case& c) { c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 // The example packets, written out byte by byte from the protocol docs.
 const std::string kSslRequestBytes("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);

@@ -1,0 +1,105 @@
+#pragma once
+// pgshim's configuration: what the YAML file, the command line and the
+// environment say, merged (flags override the file, the file overrides
+// defaults) and validated. Loading throws ConfigError, whose message names the
+// file, line and option; the caller exits with status 2.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pgshim::config {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// libpq's sslmode values, with libpq's meaning (allow is treated as prefer's
+// weaker sibling: try plain first is not something a proxy should do, so it
+// behaves as prefer).
+enum class SslMode { Disable, Allow, Prefer, Require, VerifyCa, VerifyFull };
+
+[[nodiscard]] const char* to_string(SslMode mode) noexcept;
+
+// Where relayed sessions connect to. Parsed from a libpq URL or conninfo
+// string with libpq's own parser (PQconninfoParse).
+struct Upstream {
+  std::string host = "localhost";  // a host name, an IP address, or a socket directory
+  std::uint16_t port = 5432;
+  std::string dbname;    // for pgshim's own monitoring connection only
+  std::string user;      // idem: relayed sessions authenticate as the client says
+  std::string password;  // idem; never logged
+  SslMode sslmode = SslMode::Prefer;
+  std::string sslrootcert;  // CA file for verify-ca / verify-full
+  std::string sslcert;      // client certificate pgshim presents upstream (optional)
+  std::string sslkey;
+  std::chrono::seconds connect_timeout{10};
+
+  // The URL with any password removed: what logs and errors may show.
+  std::string display;
+};
+
+// Parses a postgres:// URL or a key=value conninfo string.
+[[nodiscard]] Upstream parse_upstream(const std::string& conninfo);
+
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;  // 0: the kernel picks one (see ready_file)
+};
+
+// Parses HOST:PORT, [V6]:PORT or PORT (host 127.0.0.1).
+[[nodiscard]] ListenAddress parse_listen(const std::string& text);
+
+enum class LogFormat { Text, Json };
+
+struct Config {
+  ListenAddress listen{"127.0.0.1", 6432};
+  std::optional<Upstream> upstream;
+
+  // TLS on the client leg: answer SSLRequest with 'S' when both are set.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
+  unsigned threads = 0;  // 0: one per core
+  std::string log_level = "info";
+  LogFormat log_format = LogFormat::Text;
+
+  std::chrono::milliseconds startup_timeout{std::chrono::seconds{60}};
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds{30}};
+  std::uint32_t max_message_length = 0x3fffffff;  // PostgreSQL's 1 GiB - 1
+
+  // Written with the bound address once pgshim accepts connections (tests and
+  // supervisors use it with port 0).
+  std::string ready_file;
+
+  // The file this came from, for SIGHUP reloads; empty without --config.
+  std::string config_file;
+};
+
+// What the command line asked for besides a Config.
+enum class Command { Run, Help, Version, CheckConfig };
+
+struct CommandLine {
+  Command command = Command::Run;
+  Config config;
+};
+
+// Builds the configuration from argv (without the program name), the
+// environment (PGSHIM_UPSTREAM) and the --config file. Throws ConfigError.
+[[nodiscard]] CommandLine parse_command_line(const std::vector<std::string>& args);
+
+// Re-reads `base.config_file` with the command-line overrides that produced
+// `base` applied again. Throws ConfigError; `base` is untouched then.
+[[nodiscard]] Config reload(const std::vector<std::string>& args);
+
+// Checks the merged configuration as a whole (an upstream is given, the TLS
+// certificate and key come together and are readable...). Throws ConfigError.
+void validate(const Config& config);
+
+// The --help text.
+[[nodiscard]] std::string usage();
+
+}  // namespace pgshim::config

@@ -1,0 +1,35 @@
+#pragma once
+// The proxy server: a listener, one io_context per I/O thread with sessions
+// pinned to one each, signal handling (SIGTERM/SIGINT drain, SIGHUP reload).
+// Asio stays behind this header.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "pgshim/config/config.hpp"
+#include "pgshim/proxy/stats.hpp"
+
+namespace pgshim::proxy {
+
+class Server {
+ public:
+  // Produces a new configuration on SIGHUP, or throws config::ConfigError.
+  using Reloader = std::function<config::Config()>;
+
+  Server(config::Config config, Reloader reloader);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, serves until SIGTERM/SIGINT and the drain, and returns the exit
+  // status. Throws std::runtime_error when it cannot start (e.g. bind fails).
+  int run();
+
+  [[nodiscard]] const Stats& stats() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pgshim::proxy

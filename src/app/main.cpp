@@ -1,0 +1,61 @@
+// pgshim's entry point: parse the command line, then run the proxy or a
+// one-shot command. Exit status: 0 clean stop, 1 runtime failure, 2 bad
+// configuration or usage.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "logging.hpp"
+#include "pgshim/config/config.hpp"
+#include "pgshim/proxy/server.hpp"
+
+#ifndef PGSHIM_VERSION
+#define PGSHIM_VERSION "0.0.0"
+#endif
+
+namespace {
+
+constexpr int kExitRuntime = 1;
+constexpr int kExitConfig = 2;
+
+int run_proxy(const std::vector<std::string>& args) {
+  pgshim::config::CommandLine cli;
+  try {
+    cli = pgshim::config::parse_command_line(args);
+    if (cli.command == pgshim::config::Command::Help) {
+      std::cout << pgshim::config::usage();
+      return 0;
+    }
+    if (cli.command == pgshim::config::Command::Version) {
+      std::cout << "pgshim " << PGSHIM_VERSION << "\n";
+      return 0;
+    }
+    pgshim::config::validate(cli.config);
+  } catch (const pgshim::config::ConfigError& e) {
+    std::cerr << "pgshim: " << e.what() << "\n";
+    return kExitConfig;
+  }
+  if (cli.command == pgshim::config::Command::CheckConfig) {
+    std::cout << "pgshim: configuration OK (upstream " << cli.config.upstream->display << ")\n";
+    return 0;
+  }
+
+  pgshim::app::setup_logging(cli.config);
+  try {
+    pgshim::proxy::Server server(cli.config, [args] { return pgshim::config::reload(args); });
+    return server.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return kExitRuntime;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return run_proxy(args);
+}

@@ -1,0 +1,481 @@
+#include "pgshim/config/config.hpp"
+
+#include <getopt.h>
+#include <libpq-fe.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string_view>
+#include <type_traits>
+
+namespace pgshim::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+// "FILE:LINE: option: message" (lines are 1-based as editors show them).
+[[noreturn]] void fail_at(const std::string& file, const YAML::Node& node, std::string_view option,
+                          std::string_view message) {
+  std::string where = file;
+  if (node.IsDefined() && node.Mark().line >= 0) where += ":" + std::to_string(node.Mark().line + 1);
+  throw ConfigError(where + ": " + std::string(option) + ": " + std::string(message));
+}
+
+[[noreturn]] void fail_flag(std::string_view flag, std::string_view message) {
+  throw ConfigError("command line: " + std::string(flag) + ": " + std::string(message));
+}
+
+template <class Int>
+bool parse_int(std::string_view text, Int& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && ptr == text.data() + text.size();
+}
+
+// Durations: "250ms", "10s", "5m", "1h", or a bare number of seconds.
+bool parse_duration(std::string_view text, std::chrono::milliseconds& out) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0) return false;
+  std::uint64_t n = 0;
+  if (!parse_int(text.substr(0, digits), n) || n > 10'000'000) return false;
+  std::string_view unit = text.substr(digits);
+  if (unit.empty() || unit == "s") {
+    out = std::chrono::seconds(n);
+  } else if (unit == "ms") {
+    out = std::chrono::milliseconds(n);
+  } else if (unit == "m" || unit == "min") {
+    out = std::chrono::minutes(n);
+  } else if (unit == "h") {
+    out = std::chrono::hours(n);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool parse_log_level(std::string_view level) {
+  return level == "trace" || level == "debug" || level == "info" || level == "warn" ||
+         level == "error" || level == "critical" || level == "off";
+}
+
+struct PQconninfoOptionDeleter {
+  void operator()(PQconninfoOption* options) const noexcept { PQconninfoFree(options); }
+};
+
+// ---- YAML ----------------------------------------------------------------------
+
+class YamlLoader {
+ public:
+  explicit YamlLoader(std::string file) : file_(std::move(file)) {}
+
+  void load_into(Config& config) {
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(file_);
+    } catch (const YAML::BadFile&) {
+      throw ConfigError(file_ + ": cannot read the configuration file");
+    } catch (const YAML::ParserException& e) {
+      throw ConfigError(file_ + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+    }
+    if (root.IsNull()) return;  // an empty file is a valid, default configuration
+    if (!root.IsMap()) fail_at(file_, root, "(top level)", "expected a mapping of options");
+
+    for (const auto& entry : root) {
+      const std::string key = entry.first.as<std::string>();
+      const YAML::Node& value = entry.second;
+      if (key == "listen") {
+        config.listen = wrap(value, key, [&] { return parse_listen(scalar(value, key)); });
+      } else if (key == "upstream") {
+        config.upstream = wrap(value, key, [&] { return parse_upstream(scalar(value, key)); });
+      } else if (key == "tls") {
+        expect_map(value, key, {"cert", "key"});
+        if (value["cert"]) config.tls_cert_file = scalar(value["cert"], "tls.cert");
+        if (value["key"]) config.tls_key_file = scalar(value["key"], "tls.key");
+      } else if (key == "threads") {
+        unsigned n = 0;
+        if (!parse_int(scalar(value, key), n) || n > 1024) fail_at(file_, value, key, "expected a number from 0 to 1024");
+        config.threads = n;
+      } else if (key == "log") {
+        expect_map(value, key, {"level", "format"});
+        if (value["level"]) {
+          config.log_level = scalar(value["level"], "log.level");
+          if (!parse_log_level(config.log_level))
+            fail_at(file_, value["level"], "log.level", "expected trace, debug, info, warn, error, critical or off");
+        }
+        if (value["format"]) {
+          const std::string f = scalar(value["format"], "log.format");
+          if (f == "text") config.log_format = LogFormat::Text;
+          else if (f == "json") config.log_format = LogFormat::Json;
+          else fail_at(file_, value["format"], "log.format", "expected text or json");
+        }
+      } else if (key == "timeouts") {
+        expect_map(value, key, {"startup", "drain"});
+        if (value["startup"]) config.startup_timeout = duration(value["startup"], "timeouts.startup");
+        if (value["drain"]) config.drain_timeout = duration(value["drain"], "timeouts.drain");
+      } else if (key == "limits") {
+        expect_map(value, key, {"max_message_length"});
+        if (value["max_message_length"]) {
+          std::uint32_t n = 0;
+          if (!parse_int(scalar(value["max_message_length"], "limits.max_message_length"), n) || n < 1024 ||
+              n > 0x3fffffff)
+            fail_at(file_, value["max_message_length"], "limits.max_message_length",
+                    "expected a number of bytes from 1024 to 1073741823");
+          config.max_message_length = n;
+        }
+      } else if (key == "ready_file") {
+        config.ready_file = scalar(value, key);
+      } else {
+        fail_at(file_, entry.first, key, "unknown option");
+      }
+    }
+  }
+
+ private:
+  std::string scalar(const YAML::Node& node, std::string_view option) const {
+    if (!node.IsScalar()) fail_at(file_, node, option, "expected a single value");
+    return node.Scalar();
+  }
+
+  std::chrono::milliseconds duration(const YAML::Node& node, std::string_view option) const {
+    std::chrono::milliseconds d{};
+    if (!parse_duration(scalar(node, option), d))
+      fail_at(file_, node, option, "expected a duration such as 500ms, 30s or 5m");
+    return d;
+  }
+
+  void expect_map(const YAML::Node& node, std::string_view option, std::initializer_list<std::string_view> keys) const {
+    if (!node.IsMap()) fail_at(file_, node, option, "expected a mapping");
+    for (const auto& entry : node) {
+      const std::string key = entry.first.as<std::string>();
+      bool known = false;
+      for (std::string_view k : keys) known = known || k == key;
+      if (!known) fail_at(file_, entry.first, std::string(option) + "." + key, "unknown option");
+    }
+  }
+
+  // Runs a value parser and turns its ConfigError into one that names file:line.
+  template <class F>
+  auto wrap(const YAML::Node& node, std::string_view option, F&& parse) const -> std::invoke_result_t<F> {
+    try {
+      return parse();
+    } catch (const ConfigError& e) {
+      fail_at(file_, node, option, e.what());
+    }
+  }
+
+  std::string file_;
+};
+
+// ---- Command line ----------------------------------------------------------------
+
+enum OptionId : int {
+  kOptConfig = 'c',
+  kOptHelp = 'h',
+  kOptListen = 'l',
+  kOptUpstream = 'u',
+  kOptVersion = 'V',
+  kOptTlsCert = 1000,
+  kOptTlsKey,
+  kOptThreads,
+  kOptLogLevel,
+  kOptLogFormat,
+  kOptReadyFile,
+  kOptDrainTimeout,
+  kOptStartupTimeout,
+  kOptMaxMessageLength,
+  kOptCheckConfig,
+};
+
+const option kLongOptions[] = {
+    {"config", required_argument, nullptr, kOptConfig},
+    {"help", no_argument, nullptr, kOptHelp},
+    {"listen", required_argument, nullptr, kOptListen},
+    {"upstream", required_argument, nullptr, kOptUpstream},
+    {"version", no_argument, nullptr, kOptVersion},
+    {"tls-cert", required_argument, nullptr, kOptTlsCert},
+    {"tls-key", required_argument, nullptr, kOptTlsKey},
+    {"threads", required_argument, nullptr, kOptThreads},
+    {"log-level", required_argument, nullptr, kOptLogLevel},
+    {"log-format", required_argument, nullptr, kOptLogFormat},
+    {"ready-file", required_argument, nullptr, kOptReadyFile},
+    {"drain-timeout", required_argument, nullptr, kOptDrainTimeout},
+    {"startup-timeout", required_argument, nullptr, kOptStartupTimeout},
+    {"max-message-length", required_argument, nullptr, kOptMaxMessageLength},
+    {"check-config", no_argument, nullptr, kOptCheckConfig},
+    {nullptr, 0, nullptr, 0},
+};
+
+struct ParsedFlags {
+  Command command = Command::Run;
+  std::string config_file;
+  std::vector<std::pair<int, std::string>> overrides;  // in command-line order
+};
+
+ParsedFlags scan_flags(const std::vector<std::string>& args) {
+  std::vector<std::string> storage;
+  storage.reserve(args.size() + 1);
+  storage.emplace_back("pgshim");
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  ParsedFlags flags;
+  optind = 0;  // reset getopt's state: this may run more than once (reloads, tests)
+  opterr = 0;
+  for (;;) {
+    int index = 0;
+    const int c = getopt_long(static_cast<int>(storage.size()), argv.data(), "+c:hl:u:V", kLongOptions, &index);
+    if (c == -1) break;
+    switch (c) {
+      case kOptHelp: flags.command = Command::Help; break;
+      case kOptVersion: flags.command = Command::Version; break;
+      case kOptCheckConfig: flags.command = Command::CheckConfig; break;
+      case kOptConfig: flags.config_file = optarg; break;
+      case '?':
+      case ':': {
+        const std::string bad = optind - 1 < static_cast<int>(storage.size()) ? storage[optind - 1] : "?";
+        fail_flag(bad, c == ':' ? "needs a value" : "unknown option (see --help)");
+      }
+      default: flags.overrides.emplace_back(c, optarg ? optarg : ""); break;
+    }
+  }
+  if (optind < static_cast<int>(storage.size())) {
+    fail_flag(storage[optind], "unexpected argument (see --help)");
+  }
+  return flags;
+}
+
+void apply_flag(Config& config, int id, const std::string& value) {
+  auto flag_name = [id] {
+    for (const option& o : kLongOptions) {
+      if (o.val == id) return std::string("--") + o.name;
+    }
+    return std::string("?");
+  };
+  try {
+    switch (id) {
+      case kOptListen: config.listen = parse_listen(value); break;
+      case kOptUpstream: config.upstream = parse_upstream(value); break;
+      case kOptTlsCert: config.tls_cert_file = value; break;
+      case kOptTlsKey: config.tls_key_file = value; break;
+      case kOptThreads:
+        if (!parse_int(value, config.threads) || config.threads > 1024)
+          throw ConfigError("expected a number from 0 to 1024");
+        break;
+      case kOptLogLevel:
+        if (!parse_log_level(value)) throw ConfigError("expected trace, debug, info, warn, error, critical or off");
+        config.log_level = value;
+        break;
+      case kOptLogFormat:
+        if (value == "text") config.log_format = LogFormat::Text;
+        else if (value == "json") config.log_format = LogFormat::Json;
+        else throw ConfigError("expected text or json");
+        break;
+      case kOptReadyFile: config.ready_file = value; break;
+      case kOptDrainTimeout:
+        if (!parse_duration(value, config.drain_timeout)) throw ConfigError("expected a duration such as 30s");
+        break;
+      case kOptStartupTimeout:
+        if (!parse_duration(value, config.startup_timeout)) throw ConfigError("expected a duration such as 60s");
+        break;
+      case kOptMaxMessageLength:
+        if (!parse_int(value, config.max_message_length) || config.max_message_length < 1024 ||
+            config.max_message_length > 0x3fffffff)
+          throw ConfigError("expected a number of bytes from 1024 to 1073741823");
+        break;
+      default: throw ConfigError("unhandled option");
+    }
+  } catch (const ConfigError& e) {
+    fail_flag(flag_name(), e.what());
+  }
+}
+
+Config build(const ParsedFlags& flags) {
+  Config config;
+  if (const char* env = std::getenv("PGSHIM_UPSTREAM"); env && *env) {
+    try {
+      config.upstream = parse_upstream(env);
+    } catch (const ConfigError& e) {
+      throw ConfigError(std::string("environment: PGSHIM_UPSTREAM: ") + e.what());
+    }
+  }
+  if (!flags.config_file.empty()) {
+    config.config_file = flags.config_file;
+    YamlLoader(flags.config_file).load_into(config);
+  }
+  for (const auto& [id, value] : flags.overrides) apply_flag(config, id, value);
+  return config;
+}
+
+}  // namespace
+
+const char* to_string(SslMode mode) noexcept {
+  switch (mode) {
+    case SslMode::Disable: return "disable";
+    case SslMode::Allow: return "allow";
+    case SslMode::Prefer: return "prefer";
+    case SslMode::Require: return "require";
+    case SslMode::VerifyCa: return "verify-ca";
+    case SslMode::VerifyFull: return "verify-full";
+  }
+  return "?";
+}
+
+Upstream parse_upstream(const std::string& conninfo) {
+  char* err = nullptr;
+  std::unique_ptr<PQconninfoOption, PQconninfoOptionDeleter> options(PQconninfoParse(conninfo.c_str(), &err));
+  if (!options) {
+    std::string message = err ? err : "invalid connection string";
+    if (err) PQfreemem(err);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    throw ConfigError("invalid upstream: " + message);
+  }
+  Upstream up;
+  std::string display_parts;
+  for (PQconninfoOption* o = options.get(); o->keyword; ++o) {
+    if (!o->val) continue;
+    const std::string_view key = o->keyword;
+    const std::string value = o->val;
+    if (key == "host") {
+      if (value.find(',') != std::string::npos) throw ConfigError("invalid upstream: several hosts are not supported");
+      up.host = value;
+    } else if (key == "hostaddr") {
+      up.host = value;
+    } else if (key == "port") {
+      if (value.find(',') != std::string::npos) throw ConfigError("invalid upstream: several ports are not supported");
+      if (!parse_int(value, up.port) || up.port == 0) throw ConfigError("invalid upstream: bad port \"" + value + "\"");
+    } else if (key == "dbname") {
+      up.dbname = value;
+    } else if (key == "user") {
+      up.user = value;
+    } else if (key == "password") {
+      up.password = value;
+    } else if (key == "sslmode") {
+      if (value == "disable") up.sslmode = SslMode::Disable;
+      else if (value == "allow") up.sslmode = SslMode::Allow;
+      else if (value == "prefer") up.sslmode = SslMode::Prefer;
+      else if (value == "require") up.sslmode = SslMode::Require;
+      else if (value == "verify-ca") up.sslmode = SslMode::VerifyCa;
+      else if (value == "verify-full") up.sslmode = SslMode::VerifyFull;
+      else throw ConfigError("invalid upstream: bad sslmode \"" + value + "\"");
+    } else if (key == "sslrootcert") {
+      up.sslrootcert = value;
+    } else if (key == "sslcert") {
+      up.sslcert = value;
+    } else if (key == "sslkey") {
+      up.sslkey = value;
+    } else if (key == "connect_timeout") {
+      int seconds = 0;
+      if (!parse_int(value, seconds) || seconds < 0) throw ConfigError("invalid upstream: bad connect_timeout");
+      if (seconds > 0) up.connect_timeout = std::chrono::seconds(std::max(seconds, 2));
+    }
+  }
+  if ((up.sslmode == SslMode::VerifyCa || up.sslmode == SslMode::VerifyFull) && up.sslrootcert.empty()) {
+    throw ConfigError(std::string("invalid upstream: sslmode=") + to_string(up.sslmode) +
+                      " needs sslrootcert=<CA file>");
+  }
+  up.display = "postgres://" + (up.user.empty() ? "" : up.user + "@") +
+               (up.host.find(':') != std::string::npos ? "[" + up.host + "]" : up.host) + ":" +
+               std::to_string(up.port) + (up.dbname.empty() ? "" : "/" + up.dbname) +
+               "?sslmode=" + to_string(up.sslmode);
+  return up;
+}
+
+ListenAddress parse_listen(const std::string& text) {
+  ListenAddress out;
+  std::string port_text;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      throw ConfigError("expected [ADDRESS]:PORT");
+    out.host = text.substr(1, close - 1);
+    port_text = text.substr(close + 2);
+  } else if (const auto colon = text.rfind(':'); colon != std::string::npos) {
+    out.host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  } else {
+    out.host = "127.0.0.1";
+    port_text = text;
+  }
+  if (out.host.empty()) out.host = "0.0.0.0";
+  if (!parse_int(port_text, out.port)) throw ConfigError("expected HOST:PORT with a port from 0 to 65535, got \"" + text + "\"");
+  return out;
+}
+
+void validate(const Config& config) {
+  if (!config.upstream) {
+    throw ConfigError("no upstream: give --upstream URL, `upstream:` in the configuration file, or PGSHIM_UPSTREAM");
+  }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    throw ConfigError("tls: the certificate and the key must be given together");
+  }
+  for (const std::string* f : {&config.tls_cert_file, &config.tls_key_file}) {
+    if (!f->empty() && ::access(f->c_str(), R_OK) != 0) throw ConfigError("tls: cannot read " + *f);
+  }
+  const auto& up = *config.upstream;
+  if (!up.sslrootcert.empty() && ::access(up.sslrootcert.c_str(), R_OK) != 0) {
+    throw ConfigError("upstream: cannot read sslrootcert " + up.sslrootcert);
+  }
+}
+
+CommandLine parse_command_line(const std::vector<std::string>& args) {
+  ParsedFlags flags = scan_flags(args);
+  CommandLine out;
+  out.command = flags.command;
+  if (out.command == Command::Help || out.command == Command::Version) return out;
+  out.config = build(flags);
+  return out;
+}
+
+Config reload(const std::vector<std::string>& args) { return build(scan_flags(args)); }
+
+std::string usage() {
+  return R"(pgshim - a PostgreSQL wire-protocol proxy that keeps applications working
+while a schema migration is pending.
+
+Usage:
+  pgshim --upstream URL [--listen HOST:PORT] [options]
+  pgshim --config FILE [options]
+  pgshim rewrite --pending [SCHEMA.]TABLE.COLUMN:TYPE[:MIGRATION] ... 'SQL'
+
+Point the application's DATABASE_URL at pgshim's listen address instead of
+the database; everything else in the URL (user, password, database, sslmode)
+stays as it is: clients authenticate to the real server through pgshim.
+
+Options:
+  -u, --upstream URL          the real server, as a libpq URL or conninfo
+                              (postgres://db:5432/app?sslmode=require); also
+                              PGSHIM_UPSTREAM. Credentials in it are not used
+                              for relayed sessions.
+  -l, --listen HOST:PORT      where clients connect (default 127.0.0.1:6432;
+                              port 0 lets the kernel choose, see --ready-file)
+  -c, --config FILE           YAML configuration (config/pgshim.example.yaml);
+                              command-line flags override it
+      --tls-cert FILE         certificate and key for TLS with clients
+      --tls-key FILE          (SSLRequest is answered 'N' without them)
+      --threads N             I/O threads (default: one per core)
+      --log-level LEVEL       trace, debug, info (default), warn, error
+      --log-format FORMAT     text (default) or json
+      --startup-timeout DUR   time a client has to finish start-up (60s)
+      --drain-timeout DUR     on SIGTERM/SIGINT, time sessions get to finish (30s)
+      --max-message-length N  largest message accepted from a client
+                              (default 1073741823, as PostgreSQL)
+      --ready-file FILE       write HOST:PORT there once accepting connections
+      --check-config          validate the configuration and exit
+  -h, --help                  this text
+  -V, --version               the version
+
+Signals: SIGTERM/SIGINT stop accepting and let sessions finish (up to the drain
+timeout); SIGHUP reloads the configuration file (an invalid file is refused and
+the running configuration kept).
+
+Exit status: 0 on a clean stop, 1 on a runtime failure, 2 on a configuration error.
+)";
+}
+
+}  // namespace pgshim::config

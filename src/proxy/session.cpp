@@ -1,0 +1,491 @@
+#include "session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <variant>
+
+#include "pgshim/wire/reader.hpp"
+#include "pgshim/wire/startup.hpp"
+#include "pump.hpp"
+
+namespace pgshim::proxy {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+using namespace std::chrono_literals;
+
+constexpr std::string_view kScramPlus = "SCRAM-SHA-256-PLUS";
+// PostgreSQL's own bound for one authentication token (PG_MAX_AUTH_TOKEN_LENGTH).
+constexpr std::uint32_t kMaxAuthMessageLength = 65535;
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+  const auto address = ep.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" + std::to_string(ep.port());
+}
+
+// Reads from `stream` into `buffer` until it holds a whole typed message at
+// its front. Returns the frame size, or an error (EOF, a bad length).
+awaitable<std::tuple<error_code, std::size_t>> read_whole_message(Stream& stream, std::string& buffer,
+                                                                  std::uint32_t max_length) {
+  for (;;) {
+    const auto decoded = wire::decode_message(buffer, max_length);
+    if (const auto* done = std::get_if<wire::Complete<wire::MessageView>>(&decoded)) {
+      co_return std::tuple{error_code{}, done->consumed};
+    }
+    if (std::holds_alternative<wire::Malformed>(decoded)) {
+      co_return std::tuple{error_code(asio::error::message_size), std::size_t{0}};
+    }
+    char chunk[8192];
+    auto [ec, n] = co_await stream.read_some(asio::buffer(chunk));
+    if (ec) co_return std::tuple{ec, std::size_t{0}};
+    buffer.append(chunk, n);
+  }
+}
+
+// The relay filter for client -> server: everything passes in bulk except a
+// zero type byte, which can only be a second startup-phase packet
+// (StartupMessage, SSLRequest...) arriving after authentication.
+class ClientFilter final : public MessageFilter {
+ public:
+  [[nodiscard]] bool inspects(char type) const noexcept override {
+    return type == '\0' || type == static_cast<char>(wire::FrontendType::Terminate);
+  }
+  [[nodiscard]] FilterAction on_message(const wire::MessageView& message, std::string&) override {
+    if (message.type == '\0') {
+      violation = true;
+      return FilterAction::Stop;
+    }
+    terminated = true;
+    return FilterAction::Forward;
+  }
+  bool violation = false;
+  bool terminated = false;
+};
+
+// The relay filter for server -> client: tracks the transaction status and
+// whether the server's last word was a FATAL error (then pgshim adds none of
+// its own when the server closes).
+class ServerFilter final : public MessageFilter {
+ public:
+  [[nodiscard]] bool inspects(char type) const noexcept override {
+    return type == static_cast<char>(wire::BackendType::ReadyForQuery) ||
+           type == static_cast<char>(wire::BackendType::ErrorResponse);
+  }
+  [[nodiscard]] FilterAction on_message(const wire::MessageView& message, std::string&) override {
+    if (message.type == static_cast<char>(wire::BackendType::ReadyForQuery)) {
+      wire::ReadyForQuery ready{};
+      if (!wire::parse_ready_for_query(message.body, ready)) status = ready.status;
+      return FilterAction::Forward;
+    }
+    wire::ErrorFields fields;
+    if (!wire::parse_error_fields(message.body, fields)) {
+      const auto severity = fields.severity();
+      server_fatal = severity == "FATAL" || severity == "PANIC";
+    }
+    return FilterAction::Forward;
+  }
+  wire::TransactionStatus status = wire::TransactionStatus::Idle;
+  bool server_fatal = false;
+};
+
+}  // namespace
+
+Session::Session(tcp::socket client, SessionContext context)
+    : context_(std::move(context)),
+      client_(std::move(client)),
+      upstream_(tcp::socket(client_.socket().get_executor())),
+      started_(std::chrono::steady_clock::now()) {
+  error_code ec;
+  const auto remote = client_.socket().remote_endpoint(ec);
+  client_address_ = ec ? "?" : endpoint_text(remote);
+  client_.socket().set_option(tcp::no_delay(true), ec);
+}
+
+awaitable<void> Session::run() {
+  auto& stats = *context_.stats;
+  stats.clients_current.fetch_add(1, std::memory_order_relaxed);
+  stats.clients_total.fetch_add(1, std::memory_order_relaxed);
+
+  // Start-up, TLS, upstream connect and authentication share one deadline, as
+  // PostgreSQL's authentication_timeout covers them all.
+  asio::steady_timer deadline(co_await asio::this_coro::executor);
+  deadline.expires_after(context_.config->startup_timeout);
+  auto raced = co_await (establish() || deadline.async_wait(use_nothrow));
+  if (raced.index() == 1) {
+    co_await send_fatal("08P01", "pgshim: the client did not complete start-up and authentication in time");
+    log_close("start-up timeout");
+  } else if (std::get<0>(raced) == Outcome::Continue) {
+    co_await relay();
+  }
+
+  if (key_) context_.cancels->remove(key_->process_id, key_->secret_key);
+  client_.close();
+  upstream_.close();
+  stats.bytes_client_to_server.fetch_add(bytes_in_, std::memory_order_relaxed);
+  stats.bytes_server_to_client.fetch_add(bytes_out_, std::memory_order_relaxed);
+  stats.clients_current.fetch_sub(1, std::memory_order_relaxed);
+}
+
+awaitable<Session::Outcome> Session::establish() {
+  Outcome outcome = co_await read_startup();
+  if (outcome == Outcome::Continue) outcome = co_await connect_upstream();
+  if (outcome == Outcome::Continue) outcome = co_await relay_authentication();
+  co_return outcome;
+}
+
+// Protocol docs, "Start-up": SSLRequest and GSSENCRequest may precede the
+// StartupMessage; a CancelRequest is the connection's only packet.
+awaitable<Session::Outcome> Session::read_startup() {
+  std::string buffer;
+  for (;;) {
+    const auto decoded = wire::decode_startup(buffer);
+    if (const auto* more = std::get_if<wire::NeedMore>(&decoded)) {
+      buffer.reserve(more->at_least);
+      char chunk[4096];
+      auto [ec, n] = co_await client_.read_some(asio::buffer(chunk));
+      if (ec) {
+        // Load balancers and health checks connect and leave: not worth a WARN.
+        spdlog::debug("client {} closed before start-up: {}", client_address_, ec.message());
+        co_return Outcome::Close;
+      }
+      buffer.append(chunk, n);
+      continue;
+    }
+    if (const auto* bad = std::get_if<wire::Malformed>(&decoded)) {
+      co_await send_fatal("08P01", "invalid length of startup packet", bad->error.message());
+      log_close("malformed start-up packet");
+      co_return Outcome::Close;
+    }
+    auto& done = std::get<wire::Complete<wire::StartupPacket>>(decoded);
+    const wire::StartupPacket& packet = done.value;
+    const bool trailing = done.consumed < buffer.size();
+
+    switch (packet.kind) {
+      case wire::StartupKind::SslRequest: {
+        // Bytes sent after SSLRequest and before our answer would be read as if
+        // they had come through TLS: a protocol violation (CVE-2021-23214).
+        if (trailing) {
+          co_await send_fatal("08P01", "received unencrypted data after SSL request",
+                              "This could be either a client-software bug or evidence of an attempted "
+                              "man-in-the-middle attack.");
+          log_close("data after SSLRequest");
+          co_return Outcome::Close;
+        }
+        if (client_.is_tls()) {
+          co_await send_fatal("08P01", "SSLRequest on a connection that already uses TLS");
+          co_return Outcome::Close;
+        }
+        if (!context_.client_tls) {
+          if (co_await client_.write("N")) co_return Outcome::Close;
+          buffer.clear();
+          continue;
+        }
+        if (co_await client_.write("S")) co_return Outcome::Close;
+        if (auto ec = co_await client_.handshake_as_server(*context_.client_tls)) {
+          spdlog::info("client {}: TLS handshake failed: {}", client_address_, ec.message());
+          co_return Outcome::Close;
+        }
+        buffer.clear();
+        continue;
+      }
+      case wire::StartupKind::GssEncRequest:
+        // pgshim offers no GSSAPI encryption; libpq then goes on in plain or TLS.
+        if (co_await client_.write("N")) co_return Outcome::Close;
+        buffer.erase(0, done.consumed);
+        continue;
+      case wire::StartupKind::CancelRequest:
+        co_await forward_cancel(packet.process_id, packet.secret_key);
+        co_return Outcome::Close;
+      case wire::StartupKind::OtherVersion:
+        co_await send_fatal("0A000",
+                            "unsupported frontend protocol " + std::to_string(packet.code >> 16) + "." +
+                                std::to_string(packet.code & 0xffff) + ": server supports 3.0 to 3.0");
+        log_close("unsupported protocol version");
+        co_return Outcome::Close;
+      case wire::StartupKind::Startup:
+        user_ = packet.parameter("user");
+        database_ = packet.parameter("database");
+        if (database_.empty()) database_ = user_;
+        startup_packet_.assign(buffer, 0, done.consumed);
+        client_buffer_.assign(buffer, done.consumed);
+        co_return Outcome::Continue;
+    }
+  }
+}
+
+awaitable<Session::Outcome> Session::connect_upstream() {
+  const auto& up = upstream();
+  auto fail = [this](std::string reason) -> awaitable<Outcome> {
+    context_.stats->upstream_connect_failures.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("client {}: cannot connect to upstream {}: {}", client_address_, upstream().display, reason);
+    co_await send_fatal("08001", "pgshim: could not connect to upstream server " + upstream().host + ":" +
+                                     std::to_string(upstream().port) + ": " + reason);
+    co_return Outcome::Close;
+  };
+
+  auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver(executor);
+  auto [rec, endpoints] = co_await resolver.async_resolve(up.host, std::to_string(up.port), use_nothrow);
+  if (rec) co_return co_await fail(rec.message());
+
+  asio::steady_timer timer(executor);
+  timer.expires_after(up.connect_timeout);
+  auto connected = co_await (asio::async_connect(upstream_.socket(), endpoints, use_nothrow) ||
+                             timer.async_wait(use_nothrow));
+  if (connected.index() == 1) co_return co_await fail("timed out");
+  auto [cec, endpoint] = std::get<0>(connected);
+  if (cec) co_return co_await fail(cec.message());
+  upstream_endpoint_ = endpoint;
+  error_code ignored;
+  upstream_.socket().set_option(tcp::no_delay(true), ignored);
+
+  if (up.sslmode != config::SslMode::Disable) {
+    if (co_await upstream_.write(wire::build_ssl_request())) co_return co_await fail("connection lost");
+    char answer = 0;
+    auto [ec, n] = co_await upstream_.read_some(asio::buffer(&answer, 1));
+    if (ec) co_return co_await fail("connection lost during SSL negotiation: " + ec.message());
+    if (answer == 'S') {
+      const bool verify_name = up.sslmode == config::SslMode::VerifyFull;
+      // SNI carries host names only, never addresses (RFC 6066 section 3).
+      error_code not_an_address;
+      asio::ip::make_address(up.host, not_an_address);
+      // (No temporaries built by ?: inside a co_await expression: GCC 12 destroys them twice.)
+      const std::string verify_host = verify_name ? up.host : std::string();
+      const std::string sni = not_an_address ? up.host : std::string();
+      const error_code hec = co_await upstream_.handshake_as_client(*context_.upstream_tls, verify_host, sni);
+      if (hec) co_return co_await fail("TLS handshake failed: " + hec.message());
+    } else if (answer == 'N') {
+      if (up.sslmode >= config::SslMode::Require) {
+        co_return co_await fail(std::string("the server does not support SSL, but sslmode=") +
+                                config::to_string(up.sslmode) + " requires it");
+      }
+    } else {
+      co_return co_await fail("unexpected answer to SSLRequest");
+    }
+  }
+  // The StartupMessage goes upstream exactly as the client sent it: user,
+  // database, options, application_name and any _pq_ extensions.
+  if (auto ec = co_await upstream_.write(startup_packet_)) co_return co_await fail(ec.message());
+  bytes_in_ += startup_packet_.size();
+  co_return Outcome::Continue;
+}
+
+// Relays the authentication exchange (trust, cleartext, MD5, SCRAM, GSS) and
+// the messages up to the first ReadyForQuery. The only edits: SCRAM-SHA-256-PLUS
+// is withdrawn from the offer when the client's TLS session ends at pgshim
+// (channel binding to pgshim's certificate cannot satisfy the server), and the
+// server's downgrade rejection that can follow is explained.
+awaitable<Session::Outcome> Session::relay_authentication() {
+  const std::uint32_t max_length = context_.config->max_message_length;
+  bool withdrew_plus = false;
+  bool client_claimed_binding = false;  // the client sent gs2 flag 'y'
+  std::string out;
+
+  for (;;) {
+    auto [ec, frame] = co_await read_whole_message(upstream_, upstream_buffer_, max_length);
+    if (ec) {
+      co_await send_fatal("08006", "pgshim: the upstream server closed the connection during authentication");
+      log_close("upstream closed during authentication");
+      co_return Outcome::Close;
+    }
+    const std::string_view message(upstream_buffer_.data(), frame);
+    const std::string_view body = message.substr(wire::kHeaderSize);
+    const char type = message.front();
+    out.clear();
+    bool needs_answer = false;
+    bool ready = false;
+    bool fatal = false;
+
+    if (type == static_cast<char>(wire::BackendType::Authentication)) {
+      wire::Authentication auth{};
+      if (wire::parse_authentication(body, auth)) {
+        co_await send_fatal("08P01", "pgshim: the upstream server sent a malformed authentication request");
+        co_return Outcome::Close;
+      }
+      switch (auth.code) {
+        case wire::AuthCode::Ok:
+        case wire::AuthCode::SASLFinal:
+          break;
+        case wire::AuthCode::SASL: {
+          // Channel binding ties SCRAM to the TLS session it runs over. The
+          // client's session (if any) ends at pgshim, so -PLUS can never verify
+          // against the server: withdraw it. A plain client would otherwise
+          // refuse an offer of -PLUS outright.
+          needs_answer = true;
+          std::vector<std::string_view> offered;
+          for (auto m : auth.sasl_mechanisms) {
+            if (m == kScramPlus) withdrew_plus = true;
+            else offered.push_back(m);
+          }
+          if (withdrew_plus) out = wire::build_authentication_sasl(offered);
+          break;
+        }
+        case wire::AuthCode::KerberosV5:
+        case wire::AuthCode::CleartextPassword:
+        case wire::AuthCode::MD5Password:
+        case wire::AuthCode::GSS:
+        case wire::AuthCode::GSSContinue:
+        case wire::AuthCode::SSPI:
+        case wire::AuthCode::SASLContinue:
+          needs_answer = true;
+          break;
+      }
+    } else if (type == static_cast<char>(wire::BackendType::BackendKeyData)) {
+      wire::BackendKeyData key{};
+      if (!wire::parse_backend_key_data(body, key)) {
+        key_ = key;
+        context_.cancels->add(key.process_id, key.secret_key, upstream_endpoint_);
+      }
+    } else if (type == static_cast<char>(wire::BackendType::ReadyForQuery)) {
+      ready = true;
+    } else if (type == static_cast<char>(wire::BackendType::ErrorResponse)) {
+      fatal = true;
+      if (withdrew_plus && client_claimed_binding && upstream_.is_tls()) {
+        out = wire::build_error_response(
+            {"FATAL", "28000",
+             "pgshim: SCRAM channel binding cannot pass through pgshim when both the client and the server "
+             "connections use TLS",
+             "The client supports channel binding (SCRAM-SHA-256-PLUS), but its TLS session ends at pgshim, so "
+             "the server rejected the login as a downgrade.",
+             "Connect with channel_binding=disable, or sslmode=disable between the client and pgshim, or "
+             "configure the upstream without TLS."});
+        spdlog::warn("client {} user {}: SCRAM channel binding cannot cross two TLS sessions; told the client to "
+                     "use channel_binding=disable",
+                     client_address_, user_);
+      }
+    }
+
+    const std::string_view to_send = out.empty() ? message : std::string_view(out);
+    if (co_await client_.write(to_send)) co_return Outcome::Close;
+    bytes_out_ += to_send.size();
+    upstream_buffer_.erase(0, frame);
+
+    if (fatal) {
+      log_close("upstream refused the session");
+      co_return Outcome::Close;
+    }
+    if (ready) {
+      spdlog::info("client {} connected: user={} database={} tls={}", client_address_, user_, database_,
+                   client_.is_tls());
+      co_return Outcome::Continue;
+    }
+    if (!needs_answer) continue;
+
+    auto [cec, cframe] = co_await read_whole_message(client_, client_buffer_, kMaxAuthMessageLength);
+    if (cec) {
+      log_close(cec == asio::error::message_size ? "malformed authentication message" : "client left during authentication");
+      if (cec == asio::error::message_size) co_await send_fatal("08P01", "invalid authentication message length");
+      co_return Outcome::Close;
+    }
+    const std::string_view answer(client_buffer_.data(), cframe);
+    if (answer.front() == static_cast<char>(wire::FrontendType::PasswordMessage) && withdrew_plus) {
+      // SASLInitialResponse: mechanism, int32 length, client-first-message whose
+      // gs2 header starts with the channel-binding flag (RFC 5802 section 7).
+      wire::Reader r(answer.substr(wire::kHeaderSize));
+      (void)r.cstring();
+      const auto data = r.length_prefixed();
+      client_claimed_binding = r.ok() && data && !data->empty() && data->front() == 'y';
+    }
+    const char answer_type = answer.front();
+    if (co_await upstream_.write(answer)) co_return Outcome::Close;
+    bytes_in_ += answer.size();
+    client_buffer_.erase(0, cframe);
+    if (answer_type != static_cast<char>(wire::FrontendType::PasswordMessage)) {
+      log_close("client ended authentication");
+      co_return Outcome::Close;
+    }
+  }
+}
+
+awaitable<void> Session::relay() {
+  const std::uint32_t max_length = context_.config->max_message_length;
+  ClientFilter client_filter;
+  ServerFilter server_filter;
+  Pump to_server(client_, upstream_, client_filter, max_length);
+  Pump to_client(upstream_, client_, server_filter, max_length);
+  to_server.preload(client_buffer_);
+  to_client.preload(upstream_buffer_);
+  std::string().swap(client_buffer_);
+  std::string().swap(upstream_buffer_);
+
+  auto ended = co_await (to_server.run() || to_client.run());
+  bytes_in_ += to_server.bytes_written();
+  bytes_out_ += to_client.bytes_written();
+
+  if (ended.index() == 0) {
+    switch (std::get<0>(ended)) {
+      case PumpEnd::SourceClosed:
+      case PumpEnd::SourceError:
+      case PumpEnd::Cancelled:
+        log_close(client_filter.terminated ? "client terminated" : "client disconnected");
+        co_return;
+      case PumpEnd::DestinationError:
+        if (to_client.at_boundary()) co_await send_fatal("08006", "pgshim: lost the connection to the upstream server");
+        log_close("upstream write failed");
+        co_return;
+      case PumpEnd::Malformed:
+        if (to_client.at_boundary()) {
+          co_await send_fatal("08P01", "invalid message length", to_server.malformed_reason().message());
+        }
+        log_close("malformed message from client");
+        co_return;
+      case PumpEnd::Stopped:
+        if (to_client.at_boundary()) co_await send_fatal("08P01", "unexpected startup packet after authentication");
+        log_close("startup packet after authentication");
+        co_return;
+    }
+  }
+  switch (std::get<1>(ended)) {
+    case PumpEnd::SourceClosed:
+    case PumpEnd::SourceError:
+    case PumpEnd::Malformed:
+    case PumpEnd::Stopped:
+      if (!client_filter.terminated && !server_filter.server_fatal && to_client.at_boundary()) {
+        co_await send_fatal("08006", "pgshim: the upstream server closed the connection unexpectedly",
+                            "The server may have been restarted or the session terminated.");
+      }
+      log_close(client_filter.terminated || server_filter.server_fatal ? "upstream closed" : "upstream lost");
+      co_return;
+    case PumpEnd::DestinationError:
+    case PumpEnd::Cancelled:
+      log_close("client disconnected");
+      co_return;
+  }
+}
+
+awaitable<void> Session::forward_cancel(std::int32_t process_id, std::int32_t secret_key) {
+  const auto target = context_.cancels->find(process_id, secret_key);
+  if (!target) {
+    context_.stats->cancel_requests_dropped.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("client {}: CancelRequest for an unknown key dropped", client_address_);
+    co_return;
+  }
+  // A CancelRequest goes on a connection of its own, in plain text (the
+  // server accepts it before any TLS or authentication, as libpq sends it).
+  tcp::socket socket(co_await asio::this_coro::executor);
+  asio::steady_timer timer(socket.get_executor());
+  timer.expires_after(5s);
+  auto connected = co_await (socket.async_connect(*target, use_nothrow) || timer.async_wait(use_nothrow));
+  if (connected.index() == 0 && !std::get<0>(std::get<0>(connected))) {
+    const std::string packet = wire::build_cancel_request(process_id, secret_key);
+    co_await asio::async_write(socket, asio::buffer(packet), use_nothrow);
+    context_.stats->cancel_requests_forwarded.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("client {}: CancelRequest forwarded to {}", client_address_, endpoint_text(*target));
+  }
+}
+
+awaitable<void> Session::send_fatal(const char* sqlstate, std::string message, std::string detail,
+                                    std::string hint) {
+  const std::string frame =
+      wire::build_error_response({"FATAL", sqlstate, std::move(message), std::move(detail), std::move(hint)});
+  (void)co_await client_.write(frame);
+}
+
+void Session::log_close(std::string_view reason) const {
+  const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  spdlog::info("client {} closed: user={} database={} duration={:.3f}s bytes_in={} bytes_out={} reason=\"{}\"",
+               client_address_, user_.empty() ? "-" : user_, database_.empty() ? "-" : database_, elapsed,
+               bytes_in_, bytes_out_, reason);
+}
+
+}  // namespace pgshim::proxy

@@ -1,0 +1,74 @@
+#pragma once
+// One client connection and its upstream connection, 1:1, for their whole life:
+//   start-up (SSLRequest / GSSENCRequest / CancelRequest / StartupMessage)
+//   -> upstream connect (+ TLS per sslmode) -> authentication relay
+//   -> two relay pumps raced together until either side ends.
+// A session never throws on the data plane; its one catch is where it is spawned.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "asio.hpp"
+#include "cancel_registry.hpp"
+#include "pgshim/config/config.hpp"
+#include "pgshim/proxy/stats.hpp"
+#include "pgshim/wire/messages.hpp"
+#include "stream.hpp"
+
+namespace pgshim::proxy {
+
+// What every session shares: read-only after start, or internally synchronized.
+struct SessionContext {
+  std::shared_ptr<const config::Config> config;  // the snapshot the session started with
+  ssl::context* client_tls = nullptr;             // null: SSLRequest is answered 'N'
+  ssl::context* upstream_tls = nullptr;
+  CancelRegistry* cancels = nullptr;
+  Stats* stats = nullptr;
+};
+
+class Session {
+ public:
+  Session(tcp::socket client, SessionContext context);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Runs the session to its end; closes both legs.
+  [[nodiscard]] awaitable<void> run();
+
+ private:
+  enum class Outcome { Continue, Close };
+
+  [[nodiscard]] awaitable<Outcome> establish();
+  [[nodiscard]] awaitable<Outcome> read_startup();
+  [[nodiscard]] awaitable<Outcome> connect_upstream();
+  [[nodiscard]] awaitable<Outcome> relay_authentication();
+  [[nodiscard]] awaitable<void> relay();
+  [[nodiscard]] awaitable<void> forward_cancel(std::int32_t process_id, std::int32_t secret_key);
+
+  // Sends an ErrorResponse of severity FATAL to the client (best effort).
+  [[nodiscard]] awaitable<void> send_fatal(const char* sqlstate, std::string message, std::string detail = {},
+                                           std::string hint = {});
+  [[nodiscard]] const config::Upstream& upstream() const noexcept { return *context_.config->upstream; }
+  void log_close(std::string_view reason) const;
+
+  SessionContext context_;
+  Stream client_;
+  Stream upstream_;
+  std::string client_address_;
+  std::chrono::steady_clock::time_point started_;
+
+  // Bytes read from a leg during start-up and authentication that belong to
+  // later messages; handed to the relay pumps.
+  std::string client_buffer_;
+  std::string upstream_buffer_;
+
+  std::string startup_packet_;  // the client's StartupMessage, relayed as it came
+  std::string user_;
+  std::string database_;
+  tcp::endpoint upstream_endpoint_;
+  std::optional<wire::BackendKeyData> key_;
+  std::uint64_t bytes_in_ = 0;   // client -> server
+  std::uint64_t bytes_out_ = 0;  // server -> client
+};
+
+}  // namespace pgshim::proxy

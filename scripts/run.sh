@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds pgshim (Release) and runs it.
+#
+#   scripts/run.sh --upstream postgres://db.internal:5432/app?sslmode=require [pgshim options]
+#   scripts/run.sh --config config/pgshim.yaml
+#   scripts/run.sh                    # demo: an embedded throwaway PostgreSQL
+#
+# With no upstream given (no --upstream/-u, no --config, no PGSHIM_UPSTREAM) it
+# starts a throwaway PostgreSQL 15 holding the incident's schema
+# (config/incident-schema.sql: `environments` without `last_error`), points
+# pgshim at it, and prints the DATABASE_URL to use. Everything stops on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/install-deps.sh --runtime
+build_dir=${BUILD_DIR:-build-release}
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPGSHIM_BUILD_TESTS=OFF -DPGSHIM_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build_dir" -j "$(nproc)" --target pgshim >/dev/null
+pgshim=$build_dir/src/app/pgshim
+
+args=("$@")
+have_upstream=0
+have_listen=0
+for a in "${args[@]}"; do
+  case $a in
+    -u|--upstream|--upstream=*|-c|--config|--config=*) have_upstream=1 ;;
+    -l|--listen|--listen=*) have_listen=1 ;;
+    -h|--help|-V|--version) exec "$pgshim" "${args[@]}" ;;
+  esac
+done
+[[ -n ${PGSHIM_UPSTREAM:-} ]] && have_upstream=1
+[[ $have_listen -eq 0 ]] && args+=(--listen 127.0.0.1:6432)
+
+sandbox=""
+cleanup() {
+  if [[ -n $sandbox ]]; then
+    scripts/pg-sandbox.sh stop "$sandbox" || true
+    rm -rf "$sandbox"
+  fi
+}
+trap cleanup EXIT
+
+if [[ $have_upstream -eq 0 ]]; then
+  sandbox=$(mktemp -d "${TMPDIR:-/tmp}/pgshim-demo.XXXXXX")
+  scripts/pg-sandbox.sh start "$sandbox" --schema config/incident-schema.sql
+  # shellcheck disable=SC1091
+  source "$sandbox/env"
+  args+=(--upstream "postgres://127.0.0.1:$PGSANDBOX_PORT/app?sslmode=disable")
+  listen=127.0.0.1:6432
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    [[ ${args[$i]} == --listen || ${args[$i]} == -l ]] && listen=${args[$((i + 1))]}
+  done
+  cat <<MSG
+
+  Embedded PostgreSQL 15 (throwaway) on 127.0.0.1:$PGSANDBOX_PORT, database "app",
+  holding the incident's schema: "environments" has no "last_error" column yet.
+
+  Point the application at pgshim:
+    DATABASE_URL=postgresql://pgshim_scram:scram-pass@$listen/app
+
+  Try: psql 'postgresql://pgshim_scram:scram-pass@$listen/app' -c 'select * from environments'
+  Ctrl-C stops pgshim and the embedded server.
+
+MSG
+fi
+
+"$pgshim" "${args[@]}" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null || true' INT TERM
+wait $pid || status=$?
+wait $pid 2>/dev/null || true
+exit ${status:-0}

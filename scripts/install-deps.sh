@@ -11,7 +11,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libssl-dev libpq-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libpg-query-dev libyaml-cpp-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libpg-query-dev libprotobuf-c-dev libyaml-cpp-dev
 )
 runtime_pkgs=(
   postgresql-15 postgresql-client-15 openssl ca-certificates

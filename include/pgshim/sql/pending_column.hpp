@@ -1,0 +1,43 @@
+#pragma once
+// A pending column: one column that the application's schema has (its ORM was
+// deployed with it) but the database does not have yet (its migration has not
+// been applied). pgshim rewrites SQL that mentions it while it is missing.
+#include <string>
+#include <string_view>
+
+namespace pgshim::sql {
+
+struct PendingColumn {
+  // Names exactly as the catalog spells them (already case-folded): an unquoted
+  // `Environments` in SQL means the table `environments`.
+  std::string schema = "public";
+  std::string table;
+  std::string column;
+  // SQL type text used in the typed NULL, e.g. `text`, `timestamp with time zone`,
+  // `numeric(10,2)`, `text[]`, `"public"."EnvironmentStatus"`.
+  std::string type;
+  // SQL expression read in place of the column; empty means NULL. Prisma rejects a
+  // NULL for a required field (P2032), so required columns need one.
+  std::string default_expr;
+  // The migration that adds the column (for reports and alerts only).
+  std::string migration;
+};
+
+// Parses the command-line/config spelling `[schema.]table.column:type[:migration]`.
+//
+// Identifiers follow PostgreSQL's rules: unquoted ones fold to lower case, quoted
+// ones ("My Table") are exact and may contain '.' or ':'. The type may contain
+// spaces, brackets, parentheses and quoted names (`numeric(10,2)`, `text[]`,
+// `timestamp with time zone`, `"public"."EnvironmentStatus"`). The separators are
+// single colons outside double quotes; a `::` is never a separator (so a mistyped
+// `table.column::text` is reported instead of yielding an empty type), and a
+// migration name never contains ':'. On failure returns false and sets `error`;
+// `out` is then unspecified. Does not check the type against a parser: MissingSet
+// does that when the set is built.
+[[nodiscard]] bool parse_pending_spec(std::string_view spec, PendingColumn& out, std::string& error);
+
+// Formats a column as `schema.table.column` for messages (quoting only where a
+// name needs it to read back unambiguously).
+[[nodiscard]] std::string qualified_name(const PendingColumn& column);
+
+}  // namespace pgshim::sql

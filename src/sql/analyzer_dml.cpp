@@ -1,0 +1,481 @@
+// INSERT, UPDATE and DELETE (see analyzer.hpp): the statements where a pending
+// column is written, so where the rewrite removes text rather than replacing it.
+#include <algorithm>
+
+#include "analyzer.hpp"
+#include "nodes.hpp"
+
+namespace pgshim::sql::detail {
+namespace {
+
+// The column of `target` that `ref` names, or "" if it names another entry's.
+// `only_entry`: the target is the only FROM entry, so an unqualified name is its.
+[[nodiscard]] std::string_view target_column(const PgQuery__ColumnRef& ref, const RangeEntry& target, bool only_entry) {
+  const std::size_t n = ref.n_fields;
+  if (n == 0 || is_star_ref(ref)) return {};
+  const std::string_view last = sv(node_string(ref.fields[n - 1]));
+  if (n == 1) return only_entry ? last : std::string_view();
+  if (n == 2 && sv(node_string(ref.fields[0])) == target.refname) return last;
+  if (n == 3 && !target.aliased && sv(node_string(ref.fields[0])) == target.schema &&
+      sv(node_string(ref.fields[1])) == target.relname) {
+    return last;
+  }
+  return {};
+}
+
+// First column of `target` named in `n` (not looking into subqueries, whose
+// unqualified names belong to their own FROM), other than a pending one.
+[[nodiscard]] std::string_view first_target_column(const PgQuery__Node* n, const RangeEntry& target, bool only_entry,
+                                                   const MissingSet& missing);
+
+[[nodiscard]] std::string_view first_target_column_message(const ProtobufCMessage* m, const RangeEntry& target,
+                                                           bool only_entry, const MissingSet& missing) {
+  if (m == nullptr) return {};
+  const ProtobufCMessageDescriptor* d = m->descriptor;
+  const char* base = reinterpret_cast<const char*>(m);
+  auto visit = [&](const ProtobufCMessage* child) -> std::string_view {
+    if (child == nullptr) return {};
+    if (child->descriptor == &pg_query__node__descriptor) {
+      return first_target_column(reinterpret_cast<const PgQuery__Node*>(child), target, only_entry, missing);
+    }
+    return first_target_column_message(child, target, only_entry, missing);
+  };
+  if (d == &pg_query__node__descriptor) {
+    const auto* node = reinterpret_cast<const PgQuery__Node*>(m);
+    const ProtobufCFieldDescriptor* f = protobuf_c_message_descriptor_get_field(d, static_cast<unsigned>(node->node_case));
+    if (f == nullptr || f->type != PROTOBUF_C_TYPE_MESSAGE) return {};
+    return first_target_column_message(*reinterpret_cast<ProtobufCMessage* const*>(base + f->offset), target,
+                                       only_entry, missing);
+  }
+  for (unsigned i = 0; i < d->n_fields; ++i) {
+    const ProtobufCFieldDescriptor& f = d->fields[i];
+    if (f.type != PROTOBUF_C_TYPE_MESSAGE) continue;
+    if ((f.flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0 &&
+        *reinterpret_cast<const uint32_t*>(base + f.quantifier_offset) != f.id) {
+      continue;
+    }
+    if (f.label == PROTOBUF_C_LABEL_REPEATED) {
+      const std::size_t count = *reinterpret_cast<const std::size_t*>(base + f.quantifier_offset);
+      ProtobufCMessage* const* arr = *reinterpret_cast<ProtobufCMessage* const* const*>(base + f.offset);
+      for (std::size_t k = 0; k < count; ++k) {
+        const std::string_view hit = visit(arr[k]);
+        if (!hit.empty()) return hit;
+      }
+    } else {
+      const std::string_view hit = visit(*reinterpret_cast<ProtobufCMessage* const*>(base + f.offset));
+      if (!hit.empty()) return hit;
+    }
+  }
+  return {};
+}
+
+std::string_view first_target_column(const PgQuery__Node* n, const RangeEntry& target, bool only_entry,
+                                     const MissingSet& missing) {
+  if (n == nullptr || is(n, PG_QUERY__NODE__NODE_SELECT_STMT)) return {};
+  if (is(n, PG_QUERY__NODE__NODE_COLUMN_REF)) {
+    const std::string_view col = target_column(*n->column_ref, target, only_entry);
+    if (!col.empty() && missing.find(target.schema, target.relname, col) == nullptr) return col;
+    return {};
+  }
+  return first_target_column_message(&n->base, target, only_entry, missing);
+}
+
+}  // namespace
+
+const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* parent, bool client_visible) {
+  if (blocked() || s.relation == nullptr) return &new_columns();
+  Scope cte_scope{parent, {}, {}};
+  const Scope* base = parent;
+  if (s.with_clause != nullptr) {
+    with_clause(s.with_clause, cte_scope);
+    base = &cte_scope;
+  }
+  const PgQuery__RangeVar& rv = *s.relation;
+  RangeEntry& target = new_entry();
+  target.kind = RangeEntry::Kind::Relation;
+  target.schema = sv(rv.schemaname).empty() ? missing_.default_schema() : sv(rv.schemaname);
+  target.relname = sv(rv.relname);
+  target.aliased = rv.alias != nullptr && !sv(rv.alias->aliasname).empty();
+  target.refname = target.aliased ? sv(rv.alias->aliasname) : target.relname;
+  Scope target_scope{base, {&target}, {}};
+  Scope bare{base, {}, {}};
+
+  // Which columns of the column list are pending.
+  const std::size_t ncols = s.n_cols;
+  std::vector<bool> removed(ncols, false);
+  std::vector<const PendingColumn*> pcs(ncols, nullptr);
+  std::size_t nremoved = 0;
+  for (std::size_t i = 0; i < ncols; ++i) {
+    if (!is(s.cols[i], PG_QUERY__NODE__NODE_RES_TARGET)) {
+      block(UntouchedReason::Unsupported, "unexpected INSERT column list");
+      return &new_columns();
+    }
+    const PgQuery__ResTarget& rt = *s.cols[i]->res_target;
+    const PendingColumn* pc = missing_.find(target.schema, target.relname, sv(rt.name));
+    if (pc == nullptr) continue;
+    if (rt.n_indirection > 0) {
+      block(UntouchedReason::Unsupported, "INSERT into a subscript or field of pending column " + pc->column);
+      return &new_columns();
+    }
+    removed[i] = true;
+    pcs[i] = pc;
+    ++nremoved;
+  }
+
+  const PgQuery__SelectStmt* ss =
+      is(s.select_stmt, PG_QUERY__NODE__NODE_SELECT_STMT) ? s.select_stmt->select_stmt : nullptr;
+  const bool is_values = ss != nullptr && ss->n_values_lists > 0 && ss->op == PG_QUERY__SET_OPERATION__SETOP_NONE &&
+                         ss->with_clause == nullptr && ss->n_sort_clause == 0 && ss->limit_count == nullptr &&
+                         ss->limit_offset == nullptr;
+  if (nremoved == 0) {
+    if (ss != nullptr) select(*ss, base, false);
+  } else {
+    // The column list's names, one token each.
+    std::vector<Extent> col_ext;
+    for (std::size_t i = 0; i < ncols; ++i) {
+      const std::optional<Extent> e = tokens_.column_ref(s.cols[i]->res_target->location, 1);
+      if (!e) {
+        block(UntouchedReason::Unsupported, "could not find the tokens of the INSERT column list");
+        return &new_columns();
+      }
+      col_ext.push_back(*e);
+    }
+    const bool all_removed = nremoved == ncols;
+    if (is_values) {
+      const std::size_t last_col = tokens_.at(s.cols[ncols - 1]->res_target->location);
+      std::size_t values_tok = last_col;
+      while (values_tok < stmt_end_tok_ && tokens_[values_tok].kind != PG_QUERY__TOKEN__VALUES) ++values_tok;
+      std::vector<std::size_t> sizes;
+      for (std::size_t r = 0; r < ss->n_values_lists; ++r) {
+        const PgQuery__Node* row = ss->values_lists[r];
+        if (!is(row, PG_QUERY__NODE__NODE_LIST) || row->list->n_items != ncols) {
+          block(UntouchedReason::Unsupported, "VALUES row width differs from the INSERT column list");
+          return &new_columns();
+        }
+        sizes.push_back(row->list->n_items);
+      }
+      const std::optional<TokenStream::ValuesRows> rows = tokens_.values_rows(values_tok, stmt_end_tok_, sizes);
+      if (!rows) {
+        block(UntouchedReason::Unsupported, "could not find the tokens of the VALUES rows");
+        return &new_columns();
+      }
+      for (std::size_t r = 0; r < ss->n_values_lists && !blocked(); ++r) {
+        const PgQuery__List& row = *ss->values_lists[r]->list;
+        std::vector<StatedValue> key;
+        for (std::size_t i = 0; i < ncols; ++i) {
+          if (removed[i]) continue;
+          key.push_back(StatedValue{std::string(sv(s.cols[i]->res_target->name)), bare_param(row.items[i]),
+                                    std::string(text(rows->items[r][i]))});
+        }
+        for (std::size_t i = 0; i < ncols; ++i) {
+          if (removed[i]) {
+            note_dropped_value(EditKind::InsertValue, *pcs[i], r, row.items[i], rows->items[r][i], key);
+            if (!all_removed) record(EditKind::InsertValue, *pcs[i], rows->items[r][i].begin);
+          } else {
+            walk(row.items[i], bare, EditKind::Expression);
+          }
+        }
+        if (!all_removed) remove_items(rows->items[r], removed);
+      }
+      if (all_removed) {
+        // Only pending columns named: the row is all defaults. One row only, or
+        // DEFAULT VALUES would insert fewer rows than the client asked for.
+        const std::size_t first = tokens_.at(s.cols[0]->res_target->location);
+        if (ss->n_values_lists != 1 || first == kNoToken || first == 0 || tokens_[first - 1].kind != '(') {
+          block(UntouchedReason::Unsupported, "INSERT names only pending columns over several VALUES rows");
+          return &new_columns();
+        }
+        add_edit(static_cast<std::size_t>(tokens_[first - 1].start), rows->rows[0].end, "DEFAULT VALUES");
+        for (std::size_t i = 0; i < ncols; ++i) record(EditKind::DefaultValues, *pcs[i], col_ext[i].begin);
+      } else {
+        remove_items(col_ext, removed);
+        for (std::size_t i = 0; i < ncols; ++i) {
+          if (removed[i]) record(EditKind::InsertColumn, *pcs[i], col_ext[i].begin);
+        }
+      }
+    } else if (ss != nullptr && ss->op == PG_QUERY__SET_OPERATION__SETOP_NONE && ss->n_values_lists == 0) {
+      // INSERT ... SELECT: the target at the pending column's position goes too.
+      if (all_removed || ss->n_target_list != ncols) {
+        block(UntouchedReason::Unsupported, all_removed ? "INSERT ... SELECT names only pending columns"
+                                                        : "INSERT ... SELECT output width differs from the column list");
+        return &new_columns();
+      }
+      std::vector<int> starts;
+      for (std::size_t i = 0; i < ss->n_target_list; ++i) {
+        const PgQuery__Node* t = ss->target_list[i];
+        if (!is(t, PG_QUERY__NODE__NODE_RES_TARGET) ||
+            (is(t->res_target->val, PG_QUERY__NODE__NODE_COLUMN_REF) && is_star_ref(*t->res_target->val->column_ref))) {
+          block(UntouchedReason::Unsupported, "INSERT ... SELECT * with a pending column");
+          return &new_columns();
+        }
+        starts.push_back(t->res_target->location);
+      }
+      select(*ss, base, false, &removed);
+      if (blocked()) return &new_columns();
+      const std::optional<std::vector<Extent>> targets = tokens_.list_items(starts, stmt_end_tok_);
+      if (!targets) {
+        block(UntouchedReason::Unsupported, "could not find the tokens of the INSERT ... SELECT list");
+        return &new_columns();
+      }
+      for (std::size_t i = 0; i < ncols; ++i) {
+        if (!removed[i]) continue;
+        note_dropped_value(EditKind::InsertValue, *pcs[i], 0, ss->target_list[i]->res_target->val, (*targets)[i], {});
+        record(EditKind::InsertValue, *pcs[i], (*targets)[i].begin);
+        record(EditKind::InsertColumn, *pcs[i], col_ext[i].begin);
+      }
+      remove_items(*targets, removed);
+      remove_items(col_ext, removed);
+    } else {
+      block(UntouchedReason::Unsupported, "INSERT with a pending column from a set operation or a VALUES with clauses");
+      return &new_columns();
+    }
+  }
+  if (blocked()) return &new_columns();
+
+  if (s.on_conflict_clause != nullptr) {
+    const PgQuery__OnConflictClause& oc = *s.on_conflict_clause;
+    std::string_view conflict_col;
+    if (oc.infer != nullptr) {
+      for (std::size_t i = 0; i < oc.infer->n_index_elems; ++i) {
+        if (!is(oc.infer->index_elems[i], PG_QUERY__NODE__NODE_INDEX_ELEM)) continue;
+        const PgQuery__IndexElem& ie = *oc.infer->index_elems[i]->index_elem;
+        const std::string_view name = sv(ie.name);
+        if (!name.empty()) {
+          if (missing_.find(target.schema, target.relname, name) != nullptr) {
+            block(UntouchedReason::Unsupported, "ON CONFLICT target names pending column " + std::string(name));
+            return &new_columns();
+          }
+          if (conflict_col.empty()) conflict_col = name;
+        } else {
+          walk(ie.expr, target_scope, EditKind::Expression);
+        }
+      }
+      walk(oc.infer->where_clause, target_scope, EditKind::Expression);
+    }
+    if (oc.action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE) {
+      // EXCLUDED is the proposed row: same columns, only reachable qualified.
+      RangeEntry& excluded = new_entry();
+      excluded = target;
+      excluded.refname = "excluded";
+      excluded.aliased = true;
+      excluded.qualified_only = true;
+      Scope conflict_scope{base, {&target, &excluded}, {}};
+      const std::size_t n = oc.n_target_list;
+      std::vector<bool> drop(n, false);
+      std::vector<const PendingColumn*> dpcs(n, nullptr);
+      std::size_t ndrop = 0;
+      std::vector<int> starts;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!is(oc.target_list[i], PG_QUERY__NODE__NODE_RES_TARGET)) {
+          block(UntouchedReason::Unsupported, "unexpected ON CONFLICT SET list");
+          return &new_columns();
+        }
+        const PgQuery__ResTarget& rt = *oc.target_list[i]->res_target;
+        starts.push_back(rt.location);
+        const PendingColumn* pc = missing_.find(target.schema, target.relname, sv(rt.name));
+        if (is(rt.val, PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)) {
+          if (pc != nullptr) {
+            block(UntouchedReason::Unsupported, "multi-column assignment sets pending column " + pc->column);
+            return &new_columns();
+          }
+          if (rt.val->multi_assign_ref->colno == 1) walk(rt.val->multi_assign_ref->source, conflict_scope, EditKind::Expression);
+          continue;
+        }
+        if (pc == nullptr) {
+          walk(rt.val, conflict_scope, EditKind::Expression);
+          continue;
+        }
+        if (rt.n_indirection > 0) {
+          block(UntouchedReason::Unsupported, "assignment to a subscript or field of pending column " + pc->column);
+          return &new_columns();
+        }
+        drop[i] = true;
+        dpcs[i] = pc;
+        ++ndrop;
+      }
+      if (ndrop > 0 && !blocked()) {
+        const std::optional<std::vector<Extent>> items = tokens_.list_items(starts, stmt_end_tok_);
+        if (!items) {
+          block(UntouchedReason::Unsupported, "could not find the tokens of the ON CONFLICT SET list");
+          return &new_columns();
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+          if (!drop[i]) continue;
+          const std::size_t name_tok = tokens_.at(starts[i]);
+          if (name_tok == kNoToken || name_tok + 2 >= tokens_.size() || tokens_[name_tok + 1].kind != '=') {
+            block(UntouchedReason::Unsupported, "could not find the value of an ON CONFLICT assignment");
+            return &new_columns();
+          }
+          const Extent value{static_cast<std::size_t>(tokens_[name_tok + 2].start), (*items)[i].end};
+          note_dropped_value(EditKind::OnConflictAssignment, *dpcs[i], 0, oc.target_list[i]->res_target->val, value, {});
+          record(EditKind::OnConflictAssignment, *dpcs[i], (*items)[i].begin);
+        }
+        if (ndrop == n) {
+          // Every assignment was pending: keep DO UPDATE (it locks the row and
+          // returns it in RETURNING, which DO NOTHING would not) with a no-op.
+          if (conflict_col.empty()) {
+            block(UntouchedReason::Unsupported, "ON CONFLICT DO UPDATE sets only pending columns and names no conflict column");
+            return &new_columns();
+          }
+          add_edit((*items)[0].begin, (*items)[n - 1].end, quote_ident(conflict_col) + " = " + quote_ident(conflict_col));
+          removed_anything_ = true;
+          record(EditKind::UpdateSelfAssignment, *dpcs[0], (*items)[0].begin);
+        } else {
+          remove_items(*items, drop);
+        }
+      }
+      walk(oc.where_clause, conflict_scope, EditKind::Expression);
+    }
+  }
+  return target_list(s.returning_list, s.n_returning_list, target_scope, EditKind::Returning, client_visible, nullptr);
+}
+
+const Columns* Analyzer::update(const PgQuery__UpdateStmt& s, const Scope* parent, bool client_visible) {
+  if (blocked() || s.relation == nullptr) return &new_columns();
+  Scope cte_scope{parent, {}, {}};
+  const Scope* base = parent;
+  if (s.with_clause != nullptr) {
+    with_clause(s.with_clause, cte_scope);
+    base = &cte_scope;
+  }
+  const PgQuery__RangeVar& rv = *s.relation;
+  RangeEntry& target = new_entry();
+  target.kind = RangeEntry::Kind::Relation;
+  target.schema = sv(rv.schemaname).empty() ? missing_.default_schema() : sv(rv.schemaname);
+  target.relname = sv(rv.relname);
+  target.aliased = rv.alias != nullptr && !sv(rv.alias->aliasname).empty();
+  target.refname = target.aliased ? sv(rv.alias->aliasname) : target.relname;
+  Scope scope{base, {&target}, {}};
+  for (std::size_t i = 0; i < s.n_from_clause && !blocked(); ++i) from_item(s.from_clause[i], scope, base);
+  const bool only_entry = scope.entries.size() == 1;
+
+  const std::size_t n = s.n_target_list;
+  std::vector<bool> drop(n, false);
+  std::vector<const PendingColumn*> pcs(n, nullptr);
+  std::size_t ndrop = 0;
+  std::vector<int> starts;
+  for (std::size_t i = 0; i < n && !blocked(); ++i) {
+    if (!is(s.target_list[i], PG_QUERY__NODE__NODE_RES_TARGET)) {
+      block(UntouchedReason::Unsupported, "unexpected UPDATE SET list");
+      return &new_columns();
+    }
+    const PgQuery__ResTarget& rt = *s.target_list[i]->res_target;
+    starts.push_back(rt.location);
+    const PendingColumn* pc = missing_.find(target.schema, target.relname, sv(rt.name));
+    if (is(rt.val, PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)) {
+      if (pc != nullptr) {
+        block(UntouchedReason::Unsupported, "multi-column assignment (a, b) = ... sets pending column " + pc->column);
+        return &new_columns();
+      }
+      if (rt.val->multi_assign_ref->colno == 1) walk(rt.val->multi_assign_ref->source, scope, EditKind::Expression);
+      continue;
+    }
+    if (pc == nullptr) {
+      walk(rt.val, scope, EditKind::Expression);
+      continue;
+    }
+    if (rt.n_indirection > 0) {
+      block(UntouchedReason::Unsupported, "assignment to a subscript or field of pending column " + pc->column);
+      return &new_columns();
+    }
+    drop[i] = true;
+    pcs[i] = pc;
+    ++ndrop;
+  }
+  walk(s.where_clause, scope, EditKind::Expression);
+  if (blocked()) return &new_columns();
+
+  if (ndrop > 0) {
+    const std::optional<std::vector<Extent>> items = tokens_.list_items(starts, stmt_end_tok_);
+    if (!items) {
+      block(UntouchedReason::Unsupported, "could not find the tokens of the UPDATE SET list");
+      return &new_columns();
+    }
+    // The `col = value` conjuncts of WHERE on the target: the rows' keys.
+    std::vector<StatedValue> key;
+    std::vector<const PgQuery__Node*> conjuncts{s.where_clause};
+    while (!conjuncts.empty()) {
+      const PgQuery__Node* c = conjuncts.back();
+      conjuncts.pop_back();
+      if (is(c, PG_QUERY__NODE__NODE_BOOL_EXPR) && c->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
+        for (std::size_t k = c->bool_expr->n_args; k > 0; --k) conjuncts.push_back(c->bool_expr->args[k - 1]);
+        continue;
+      }
+      if (!is(c, PG_QUERY__NODE__NODE_A_EXPR) || c->a_expr->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP ||
+          c->a_expr->n_name != 1 || sv(node_string(c->a_expr->name[0])) != "=") {
+        continue;
+      }
+      const PgQuery__Node* l = c->a_expr->lexpr;
+      const PgQuery__Node* r = c->a_expr->rexpr;
+      if (!is(l, PG_QUERY__NODE__NODE_COLUMN_REF)) std::swap(l, r);
+      if (!is(l, PG_QUERY__NODE__NODE_COLUMN_REF)) continue;
+      const std::string_view col = target_column(*l->column_ref, target, only_entry);
+      if (col.empty()) continue;
+      const int param = bare_param(r);
+      std::string value;
+      if (param > 0) {
+        value = "$" + std::to_string(param);
+      } else if (is(r, PG_QUERY__NODE__NODE_A_CONST)) {
+        const std::size_t t = tokens_.at(r->a_const->location);
+        if (t == kNoToken) continue;
+        value = std::string(text(Extent{static_cast<std::size_t>(tokens_[t].start), static_cast<std::size_t>(tokens_[t].end)}));
+      } else {
+        continue;
+      }
+      key.push_back(StatedValue{std::string(col), param, std::move(value)});
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!drop[i]) continue;
+      const std::size_t name_tok = tokens_.at(starts[i]);
+      if (name_tok == kNoToken || name_tok + 2 >= tokens_.size() || tokens_[name_tok + 1].kind != '=') {
+        block(UntouchedReason::Unsupported, "could not find the value of an UPDATE assignment");
+        return &new_columns();
+      }
+      const Extent value{static_cast<std::size_t>(tokens_[name_tok + 2].start), (*items)[i].end};
+      note_dropped_value(EditKind::UpdateAssignment, *pcs[i], 0, s.target_list[i]->res_target->val, value, key);
+      record(EditKind::UpdateAssignment, *pcs[i], (*items)[i].begin);
+    }
+    if (ndrop == n) {
+      // Nothing left to set: self-assign a column the statement itself names
+      // for the target (see rewriter.hpp for why this is the safe no-op).
+      std::string_view col = first_target_column(s.where_clause, target, only_entry, missing_);
+      for (std::size_t i = 0; i < s.n_returning_list && col.empty(); ++i) {
+        col = first_target_column(s.returning_list[i], target, only_entry, missing_);
+      }
+      if (col.empty()) {
+        block(UntouchedReason::Unsupported,
+              "UPDATE sets only pending columns and names no other column of its table to keep as a no-op assignment");
+        return &new_columns();
+      }
+      add_edit((*items)[0].begin, (*items)[n - 1].end, quote_ident(col) + " = " + quote_ident(col));
+      removed_anything_ = true;
+      record(EditKind::UpdateSelfAssignment, *pcs[0], (*items)[0].begin);
+    } else {
+      remove_items(*items, drop);
+    }
+  }
+  return target_list(s.returning_list, s.n_returning_list, scope, EditKind::Returning, client_visible, nullptr);
+}
+
+const Columns* Analyzer::remove(const PgQuery__DeleteStmt& s, const Scope* parent, bool client_visible) {
+  if (blocked() || s.relation == nullptr) return &new_columns();
+  Scope cte_scope{parent, {}, {}};
+  const Scope* base = parent;
+  if (s.with_clause != nullptr) {
+    with_clause(s.with_clause, cte_scope);
+    base = &cte_scope;
+  }
+  const PgQuery__RangeVar& rv = *s.relation;
+  RangeEntry& target = new_entry();
+  target.kind = RangeEntry::Kind::Relation;
+  target.schema = sv(rv.schemaname).empty() ? missing_.default_schema() : sv(rv.schemaname);
+  target.relname = sv(rv.relname);
+  target.aliased = rv.alias != nullptr && !sv(rv.alias->aliasname).empty();
+  target.refname = target.aliased ? sv(rv.alias->aliasname) : target.relname;
+  Scope scope{base, {&target}, {}};
+  for (std::size_t i = 0; i < s.n_using_clause && !blocked(); ++i) from_item(s.using_clause[i], scope, base);
+  walk(s.where_clause, scope, EditKind::Expression);
+  return target_list(s.returning_list, s.n_returning_list, scope, EditKind::Returning, client_visible, nullptr);
+}
+
+}  // namespace pgshim::sql::detail

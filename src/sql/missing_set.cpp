@@ -1,0 +1,76 @@
+// MissingSet and CatalogFacts (see missing_set.hpp).
+#include "pgshim/sql/missing_set.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "pg_query_handles.hpp"
+
+namespace pgshim::sql {
+namespace {
+
+// Whether `sql` parses as exactly one statement. Used to validate configured type
+// and default texts before they are ever pasted into a client's statement.
+[[nodiscard]] bool parses_as_one_statement(const std::string& sql) {
+  detail::ParseTree tree(sql.c_str());
+  return tree.ok() && tree.tree()->n_stmts == 1;
+}
+
+}  // namespace
+
+MissingSet::MissingSet(std::vector<PendingColumn> columns, std::uint64_t version)
+    : columns_(std::move(columns)), version_(version) {
+  for (const PendingColumn& c : columns_) {
+    const std::string name = qualified_name(c);
+    if (c.schema.empty() || c.table.empty() || c.column.empty()) {
+      throw std::invalid_argument("pending column '" + name + "': schema, table and column must be non-empty");
+    }
+    if (c.type.empty()) throw std::invalid_argument("pending column '" + name + "': type is empty");
+    // A type or default that smuggles a ';' or a comment would change the
+    // statement the client sent: both must parse as the expression we build.
+    if (c.type.find_first_of(";") != std::string::npos || c.type.find("--") != std::string::npos ||
+        c.type.find("/*") != std::string::npos || !parses_as_one_statement("SELECT NULL::" + c.type)) {
+      throw std::invalid_argument("pending column '" + name + "': type '" + c.type + "' does not parse");
+    }
+    if (!c.default_expr.empty() &&
+        (c.default_expr.find(';') != std::string::npos || c.default_expr.find("--") != std::string::npos ||
+         c.default_expr.find("/*") != std::string::npos ||
+         !parses_as_one_statement("SELECT (" + c.default_expr + ")::" + c.type))) {
+      throw std::invalid_argument("pending column '" + name + "': default '" + c.default_expr +
+                                  "' does not parse as an expression");
+    }
+    for (const PendingColumn& other : columns_) {
+      if (&other == &c) break;
+      if (other.schema == c.schema && other.table == c.table && other.column == c.column) {
+        throw std::invalid_argument("pending column '" + name + "' is listed twice");
+      }
+    }
+    if (std::find(names_.begin(), names_.end(), c.column) == names_.end()) names_.push_back(c.column);
+  }
+  prefilter_ = Prefilter(names_);
+}
+
+const PendingColumn* MissingSet::find(std::string_view schema, std::string_view table,
+                                      std::string_view column) const noexcept {
+  for (const PendingColumn& c : columns_) {
+    if (c.column == column && c.table == table && c.schema == schema) return &c;
+  }
+  return nullptr;
+}
+
+bool MissingSet::is_pending_name(std::string_view column) const noexcept {
+  return std::find(names_.begin(), names_.end(), column) != names_.end();
+}
+
+void CatalogFacts::add(std::string column, std::string schema, std::string table) {
+  if (has(column, schema, table)) return;
+  facts_.push_back(Fact{std::move(column), std::move(schema), std::move(table)});
+}
+
+bool CatalogFacts::has(std::string_view column, std::string_view schema, std::string_view table) const noexcept {
+  return std::any_of(facts_.begin(), facts_.end(), [&](const Fact& f) {
+    return f.column == column && f.table == table && f.schema == schema;
+  });
+}
+
+}  // namespace pgshim::sql

@@ -26,6 +26,14 @@ assert_eq "incident schema rows" "Ada|staging,preview" \
 assert_eq "enum and NULLs" "RUNNING|2|1" \
   "$(q -d app -c "SELECT (SELECT status FROM environments WHERE id = 'env_3'),
                          (SELECT count(*) FROM jobs), (SELECT count(*) FROM jobs WHERE last_error IS NULL)")"
+# The server-side leg uses TLS exactly when it should: directly, libpq's default
+# sslmode=prefer against a TLS-enabled server; through pgshim, its upstream sslmode.
+want_ssl=t
+if [[ $TARGET_KIND == pgshim && ${UPSTREAM_SSLMODE:-prefer} == disable ]] || [[ ${PGSANDBOX_TLS:-0} != 1 ]]; then
+  want_ssl=f
+fi
+assert_eq "TLS on the server-side leg (upstream sslmode ${UPSTREAM_SSLMODE:-n/a})" "$want_ssl" \
+  "$(q -d app -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')"
 # Startup options pass through (the StartupMessage's `options`).
 assert_eq "startup options" "42s" "$(PGOPTIONS='-c statement_timeout=42s' q -d app -c 'SHOW statement_timeout')"
 
@@ -158,16 +166,17 @@ if [[ $tls -eq 1 ]]; then
     "$(q -d "host=localhost port=$TARGET_PORT dbname=app sslmode=verify-full sslrootcert=$PGSANDBOX_CA" \
          -c "SELECT length(v), md5(v) FROM (SELECT repeat('z', 2097152) v) s")"
   # SCRAM with libpq's default channel_binding=prefer over TLS: directly this uses
-  # SCRAM-SHA-256-PLUS; through a TLS-terminating pgshim it can only work if the
-  # upstream leg is plain, and otherwise must fail with an error that names channel
-  # binding (issue 2), never a cryptic one.
+  # SCRAM-SHA-256-PLUS; through a TLS-terminating pgshim it works when the upstream
+  # leg is plain, and otherwise must fail with an error that names channel binding
+  # (issue 2), never a cryptic one.
   set +e
   out=$(PGCHANNELBINDING=prefer q -d "host=localhost port=$TARGET_PORT dbname=app sslmode=require" \
           -c 'SELECT current_user' 2>&1)
   rc=$?
   set -e
-  if [[ $TARGET_KIND == direct ]]; then
-    [[ $rc -eq 0 ]] || fail "scram over TLS with channel binding failed directly: $out"
+  if [[ $TARGET_KIND == direct || ${UPSTREAM_SSLMODE:-} == disable ]]; then
+    # Directly, or with a plain upstream leg (nothing to downgrade), it must work.
+    [[ $rc -eq 0 ]] || fail "scram over TLS with channel_binding=prefer failed ($TARGET_KIND, upstream sslmode ${UPSTREAM_SSLMODE:-n/a}): $out"
   elif [[ $rc -ne 0 ]]; then
     [[ ${out,,} == *"channel binding"* || ${out,,} == *"channel_binding"* ]] \
       || fail "scram with channel_binding=prefer over TLS through pgshim failed without naming channel binding: $out"

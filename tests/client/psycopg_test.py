@@ -59,6 +59,9 @@ def expect_error(what, sqlstate, fn):
 
 def test_pipeline(db):
     with psycopg.connect(conninfo(db), autocommit=True) as conn:
+        # sslmode=prefer: TLS whenever the target offers it (pgshim only with --tls).
+        offers_tls = os.environ.get("TARGET_TLS") == "1" or (KIND == "direct" and os.environ.get("PGSANDBOX_TLS") == "1")
+        check("TLS on the client leg", offers_tls, bool(conn.pgconn.ssl_in_use))
         conn.execute("CREATE TABLE items (id int PRIMARY KEY, label text)")
         with conn.pipeline() as p:
             curs = [conn.cursor() for _ in range(6)]

@@ -25,6 +25,7 @@
 #                              signed by PGSANDBOX_CA, else 0
 #   DIRECT_PORT                the server's own port (for out-of-band checks and
 #                              for cleanup that must work even if pgshim is broken)
+#   UPSTREAM_SSLMODE           pgshim's upstream sslmode (empty with --direct)
 #   PGSANDBOX_*                everything from the env file
 # Exit status: CMD's; non-zero as well when pgshim did not become ready, exited
 # on its own, crashed, or did not stop within the drain bound after SIGTERM.
@@ -98,7 +99,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [[ $direct -eq 1 ]]; then
-  export TARGET_KIND=direct TARGET_PORT=$PGSANDBOX_PORT
+  export TARGET_KIND=direct TARGET_PORT=$PGSANDBOX_PORT UPSTREAM_SSLMODE=""
   # With --tls directly, the cluster's own certificate (same CA) plays pgshim's part.
   "$@"
   exit $?
@@ -141,7 +142,7 @@ while :; do
   fi
   sleep 0.05
 done
-export TARGET_KIND=pgshim TARGET_PORT=${addr##*:}
+export TARGET_KIND=pgshim TARGET_PORT=${addr##*:} UPSTREAM_SSLMODE=$upstream_sslmode
 say "pgshim (pid $pid) listening on $addr, upstream 127.0.0.1:$PGSANDBOX_PORT"
 
 "$@"

@@ -133,7 +133,12 @@ awaitable<PumpEnd> Pump::run() {
       }
       const wire::Header header = std::get<wire::Complete<wire::Header>>(decoded).value;
       const std::size_t frame = header.frame_size();
-      if (!filter_.inspects(header.type)) {
+      const Handling handling = filter_.classify(header.type);
+      if (handling == Handling::Reject) {
+        stop = true;
+        break;
+      }
+      if (handling == Handling::Relay) {
         const std::size_t take = std::min(frame, end_ - pos);
         pos += take;
         streaming_ = frame - take;

@@ -25,11 +25,17 @@ enum class FilterAction {
   Stop,     // stop the pump after what came before this message (a protocol violation)
 };
 
+// How the pump treats a message type, decided from the header alone.
+enum class Handling {
+  Relay,    // forward in bulk, streamed if larger than the buffer
+  Inspect,  // gather the whole message and pass it to on_message
+  Reject,   // a protocol violation: stop before the message, without waiting for its body
+};
+
 class MessageFilter {
  public:
   virtual ~MessageFilter() = default;
-  // Whether messages of `type` are gathered whole and passed to on_message.
-  [[nodiscard]] virtual bool inspects(char type) const noexcept = 0;
+  [[nodiscard]] virtual Handling classify(char type) const noexcept = 0;
   // `message` views the pump's buffer and is valid during the call only.
   // For Replace, the filter appends the bytes to send to `replacement`.
   [[nodiscard]] virtual FilterAction on_message(const wire::MessageView& message, std::string& replacement) = 0;
@@ -41,7 +47,7 @@ enum class PumpEnd {
   SourceError,       // reading failed
   DestinationError,  // writing failed
   Malformed,         // a header with an impossible length
-  Stopped,           // the filter said Stop
+  Stopped,           // the filter said Stop or Reject
   Cancelled,         // the other direction ended first
 };
 

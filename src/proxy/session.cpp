@@ -47,18 +47,14 @@ awaitable<std::tuple<error_code, std::size_t>> read_whole_message(Stream& stream
 // (StartupMessage, SSLRequest...) arriving after authentication.
 class ClientFilter final : public MessageFilter {
  public:
-  [[nodiscard]] bool inspects(char type) const noexcept override {
-    return type == '\0' || type == static_cast<char>(wire::FrontendType::Terminate);
+  [[nodiscard]] Handling classify(char type) const noexcept override {
+    if (type == '\0') return Handling::Reject;
+    return type == static_cast<char>(wire::FrontendType::Terminate) ? Handling::Inspect : Handling::Relay;
   }
-  [[nodiscard]] FilterAction on_message(const wire::MessageView& message, std::string&) override {
-    if (message.type == '\0') {
-      violation = true;
-      return FilterAction::Stop;
-    }
+  [[nodiscard]] FilterAction on_message(const wire::MessageView&, std::string&) override {
     terminated = true;
     return FilterAction::Forward;
   }
-  bool violation = false;
   bool terminated = false;
 };
 
@@ -67,9 +63,11 @@ class ClientFilter final : public MessageFilter {
 // its own when the server closes).
 class ServerFilter final : public MessageFilter {
  public:
-  [[nodiscard]] bool inspects(char type) const noexcept override {
+  [[nodiscard]] Handling classify(char type) const noexcept override {
     return type == static_cast<char>(wire::BackendType::ReadyForQuery) ||
-           type == static_cast<char>(wire::BackendType::ErrorResponse);
+                   type == static_cast<char>(wire::BackendType::ErrorResponse)
+               ? Handling::Inspect
+               : Handling::Relay;
   }
   [[nodiscard]] FilterAction on_message(const wire::MessageView& message, std::string&) override {
     if (message.type == static_cast<char>(wire::BackendType::ReadyForQuery)) {

@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "pgshim/wire/messages.hpp"
+#include "pgshim/wire/startup.hpp"
 
 namespace pgshim::test {
 namespace {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "logging.hpp"
+#include "rewrite_command.hpp"
 #include "pgshim/config/config.hpp"
 #include "pgshim/proxy/server.hpp"
 
@@ -57,5 +58,8 @@ int run_proxy(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "rewrite") {
+    return pgshim::app::run_rewrite_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
   return run_proxy(args);
 }

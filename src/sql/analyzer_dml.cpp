@@ -317,7 +317,9 @@ const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* paren
             block(UntouchedReason::Unsupported, "ON CONFLICT DO UPDATE sets only pending columns and names no conflict column");
             return &new_columns();
           }
-          add_edit((*items)[0].begin, (*items)[n - 1].end, quote_ident(conflict_col) + " = " + quote_ident(conflict_col));
+          // Qualified: unqualified, `"id"` would be ambiguous with EXCLUDED's.
+          add_edit((*items)[0].begin, (*items)[n - 1].end,
+                   quote_ident(conflict_col) + " = " + quote_ident(target.refname) + "." + quote_ident(conflict_col));
           removed_anything_ = true;
           record(EditKind::UpdateSelfAssignment, *dpcs[0], (*items)[0].begin);
         } else {
@@ -447,7 +449,9 @@ const Columns* Analyzer::update(const PgQuery__UpdateStmt& s, const Scope* paren
               "UPDATE sets only pending columns and names no other column of its table to keep as a no-op assignment");
         return &new_columns();
       }
-      add_edit((*items)[0].begin, (*items)[n - 1].end, quote_ident(col) + " = " + quote_ident(col));
+      // Qualified: a FROM list may have another `col`.
+      add_edit((*items)[0].begin, (*items)[n - 1].end,
+               quote_ident(col) + " = " + quote_ident(target.refname) + "." + quote_ident(col));
       removed_anything_ = true;
       record(EditKind::UpdateSelfAssignment, *pcs[0], (*items)[0].begin);
     } else {

@@ -20,14 +20,16 @@
 //     assignments of it are dropped; `EXCLUDED.<col>` becomes the typed NULL;
 //   - UPDATE: its SET assignment is dropped. When it was the only assignment, the
 //     SET becomes a self-assignment of a column the statement itself names for the
-//     target table (`SET "id" = "id"`, see below).
+//     target table (`SET "id" = "environments"."id"`, see below).
 // Everything else is left untouched with a reason: `SELECT *` / `RETURNING *` over
 // a table with a pending column, COPY, DDL, ambiguous unqualified names, shapes the
 // rewriter does not understand.
 //
 // The self-assignment. An UPDATE whose only assignment was to a pending column must
 // still match the same rows, return the same RETURNING rows and the same row count
-// ("UPDATE n"), and change no data. `SET "c" = "c"` does exactly that: same WHERE,
+// ("UPDATE n"), and change no data. `SET "c" = "t"."c"` (t: the target's name or
+// alias, qualified so that neither a FROM item nor EXCLUDED makes it ambiguous)
+// does exactly that: same WHERE,
 // same rows, same values written back, so the same count and RETURNING rows; it
 // takes the same row locks as the original UPDATE (FOR NO KEY UPDATE, since no key
 // value changes) and fires the same row-level UPDATE triggers the original would

@@ -12,6 +12,10 @@
 //                (default: last_error=public.jobs)
 //   -- args: v1|v2|...    (text values for $1, $2... when executed; `NULL` = null)
 //   -- exec: no           (the integration test only checks the rewrite)
+//   -- compare: rows|shape|runs   (what the integration test compares with the
+//                original; default rows. shape: command tag and column names
+//                only, for writes whose output depends on the dropped value;
+//                runs: only that it runs)
 //   <input SQL, one or more lines>
 //   -- expect: untouched <reason>            (reason as to_string() spells it)
 // or
@@ -41,6 +45,7 @@ struct CorpusCase {
   std::vector<std::pair<std::string, std::string>> facts;  // column, "schema.table"
   std::vector<std::optional<std::string>> args;
   bool exec = true;
+  std::string compare = "rows";
   std::string input;
   bool expect_rewritten = false;
   std::string expect_reason;  // when untouched
@@ -149,6 +154,12 @@ inline std::vector<CorpusCase> load_corpus_file(const std::filesystem::path& pat
           c.args.emplace_back(item);
         }
       }
+      continue;
+    }
+    if (part == Part::Header && detail::starts_with(line, "-- compare:")) {
+      c.header.push_back(line);
+      c.compare = line.substr(11);
+      c.compare.erase(0, c.compare.find_first_not_of(' '));
       continue;
     }
     if (part == Part::Header && detail::starts_with(line, "-- exec: no")) {

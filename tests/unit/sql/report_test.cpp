@@ -23,7 +23,7 @@ TEST(Report, RewrittenListsEverything) {
       set);
   ASSERT_TRUE(r.rewritten());
   const std::string text = render_report(r);
-  EXPECT_NE(text.find("rewritten:\n  UPDATE \"public\".\"environments\" SET \"id\" = \"id\""), std::string::npos) << text;
+  EXPECT_NE(text.find("rewritten:\n  UPDATE \"public\".\"environments\" SET \"id\" = \"environments\".\"id\""), std::string::npos) << text;
   EXPECT_NE(text.find("update-self-assignment public.environments.last_error"), std::string::npos) << text;
   EXPECT_NE(text.find("returning public.environments.last_error"), std::string::npos) << text;
   EXPECT_NE(text.find("  $1 text\n"), std::string::npos) << text;

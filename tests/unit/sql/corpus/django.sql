@@ -34,7 +34,7 @@ UPDATE "environments" SET "name" = 'staging', "user_id" = 'user_1', "template_id
 -- case: django-update-fields-only-pending
 UPDATE "environments" SET "last_error" = 'boom' WHERE "environments"."id" = 'env_1'
 -- expect:
-UPDATE "environments" SET "id" = "id" WHERE "environments"."id" = 'env_1'
+UPDATE "environments" SET "id" = "environments"."id" WHERE "environments"."id" = 'env_1'
 
 -- case: django-queryset-update-filter
 UPDATE "environments" SET "last_error" = NULL WHERE "environments"."last_error" IS NOT NULL
@@ -124,7 +124,7 @@ SELECT "environments"."id", NULL::text AS "last_error" FROM "environments" WHERE
 -- exec: no
 SAVEPOINT "s1"; UPDATE "environments" SET "last_error" = 'x' WHERE "environments"."id" = 'env_2'; RELEASE SAVEPOINT "s1"
 -- expect:
-SAVEPOINT "s1"; UPDATE "environments" SET "id" = "id" WHERE "environments"."id" = 'env_2'; RELEASE SAVEPOINT "s1"
+SAVEPOINT "s1"; UPDATE "environments" SET "id" = "environments"."id" WHERE "environments"."id" = 'env_2'; RELEASE SAVEPOINT "s1"
 
 -- case: django-distinct-order-by
 SELECT DISTINCT "environments"."last_error" FROM "environments" ORDER BY "environments"."last_error" ASC

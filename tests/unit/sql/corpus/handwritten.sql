@@ -390,12 +390,12 @@ update environments set last_error = 'x'
 -- case: hand-update-only-pending-alias-where
 update environments as e set last_error = 'x' where e.status = 'RUNNING' returning e.id
 -- expect:
-update environments as e set "status" = "status" where e.status = 'RUNNING' returning e.id
+update environments as e set "status" = "e"."status" where e.status = 'RUNNING' returning e.id
 
 -- case: hand-update-only-pending-from-qualified
 update environments set last_error = j.last_error from jobs j where j.environment_id = environments.id returning environments.id
 -- expect:
-update environments set "id" = "id" from jobs j where j.environment_id = environments.id returning environments.id
+update environments set "id" = "environments"."id" from jobs j where j.environment_id = environments.id returning environments.id
 
 -- case: hand-update-multi-assign-untouched
 update environments set (last_error, name) = ('x', 'y') where id = 'env_1'
@@ -461,11 +461,13 @@ insert into environments (id, name, user_id, last_error) values ('env_1', 'x', '
 -- expect: untouched unsupported
 
 -- case: hand-insert-on-conflict-alias-target
+-- compare: shape
 insert into environments as t (id, name, user_id, last_error) values ('env_1', 'x', 'user_1', 'y') on conflict (id) do update set name = t.name || coalesce(excluded.last_error, t.last_error, '') returning t.id, t.name, t.last_error
 -- expect:
 insert into environments as t (id, name, user_id) values ('env_1', 'x', 'user_1') on conflict (id) do update set name = t.name || coalesce((NULL::text), (NULL::text), '') returning t.id, t.name, NULL::text AS "last_error"
 
 -- case: hand-writable-cte
+-- compare: shape
 with upd as (update environments set last_error = 'x', name = name where id = 'env_1' returning id, last_error) select id, last_error from upd
 -- expect:
 with upd as (update environments set name = name where id = 'env_1' returning id, NULL::text AS "last_error") select id, last_error from upd
@@ -510,9 +512,9 @@ select e.id, e.last_error, u.avatar_url from environments e join users u on u.id
 select e.id, NULL::text AS "last_error", NULL::text AS "avatar_url" from environments e join users u on u.id = e.user_id order by e.id
 
 -- case: hand-same-name-two-pending-tables-ambiguous
--- pending: environments.last_error:text
--- pending: users.last_error:text
-select e.id from environments e join users u on u.id = e.user_id where last_error is null
+-- pending: environments.note:text
+-- pending: users.note:text
+select e.id from environments e join users u on u.id = e.user_id where note is null
 -- expect: untouched ambiguous
 
 -- case: hand-pending-name-on-other-table-only

@@ -30,7 +30,7 @@ SELECT "public"."environments"."id", NULL::text AS "last_error" FROM "public"."e
 -- args: boom|env_1
 UPDATE "public"."environments" SET "last_error" = $1 WHERE ("public"."environments"."id" = $2 AND 1=1) RETURNING "public"."environments"."id", "public"."environments"."status"::text, "public"."environments"."last_error"
 -- expect:
-UPDATE "public"."environments" SET "id" = "id" WHERE ("public"."environments"."id" = $2 AND 1=1) RETURNING "public"."environments"."id", "public"."environments"."status"::text, NULL::text AS "last_error"
+UPDATE "public"."environments" SET "id" = "environments"."id" WHERE ("public"."environments"."id" = $2 AND 1=1) RETURNING "public"."environments"."id", "public"."environments"."status"::text, NULL::text AS "last_error"
 -- params: 1:text
 
 -- case: prisma-update-with-others
@@ -58,7 +58,7 @@ UPDATE "public"."environments" SET "updated_at" = $1 WHERE ("public"."environmen
 -- args: env_3
 UPDATE "public"."environments" SET "last_error" = NULL WHERE ("public"."environments"."id" = $1 AND 1=1) RETURNING "public"."environments"."id", "public"."environments"."last_error"
 -- expect:
-UPDATE "public"."environments" SET "id" = "id" WHERE ("public"."environments"."id" = $1 AND 1=1) RETURNING "public"."environments"."id", NULL::text AS "last_error"
+UPDATE "public"."environments" SET "id" = "environments"."id" WHERE ("public"."environments"."id" = $1 AND 1=1) RETURNING "public"."environments"."id", NULL::text AS "last_error"
 
 -- case: prisma-create-many
 -- args: e_a|A|user_1|tpl_1|x|e_b|B|user_2|tpl_2|y
@@ -85,7 +85,7 @@ INSERT INTO "public"."environments" ("id","name","user_id","template_id") VALUES
 -- args: env_1|A|user_1|tpl_1|x|y|env_1
 INSERT INTO "public"."environments" ("id","name","user_id","template_id","last_error") VALUES ($1,$2,$3,$4,$5) ON CONFLICT ("id") DO UPDATE SET "last_error" = $6 WHERE ("public"."environments"."id" = $7 AND 1=1) RETURNING "public"."environments"."id", "public"."environments"."name", "public"."environments"."last_error"
 -- expect:
-INSERT INTO "public"."environments" ("id","name","user_id","template_id") VALUES ($1,$2,$3,$4) ON CONFLICT ("id") DO UPDATE SET "id" = "id" WHERE ("public"."environments"."id" = $7 AND 1=1) RETURNING "public"."environments"."id", "public"."environments"."name", NULL::text AS "last_error"
+INSERT INTO "public"."environments" ("id","name","user_id","template_id") VALUES ($1,$2,$3,$4) ON CONFLICT ("id") DO UPDATE SET "id" = "environments"."id" WHERE ("public"."environments"."id" = $7 AND 1=1) RETURNING "public"."environments"."id", "public"."environments"."name", NULL::text AS "last_error"
 -- params: 5:text 6:text
 
 -- case: prisma-delete-returning
@@ -282,7 +282,7 @@ SELECT "public"."environments"."id" FROM "public"."environments" WHERE ((0)::int
 -- args: 1|env_1
 UPDATE "public"."environments" SET "retries" = ("public"."environments"."retries" + $1) WHERE ("public"."environments"."id" = $2 AND 1=1) RETURNING "public"."environments"."id", "public"."environments"."retries"
 -- expect:
-UPDATE "public"."environments" SET "id" = "id" WHERE ("public"."environments"."id" = $2 AND 1=1) RETURNING "public"."environments"."id", (0)::integer AS "retries"
+UPDATE "public"."environments" SET "id" = "environments"."id" WHERE ("public"."environments"."id" = $2 AND 1=1) RETURNING "public"."environments"."id", (0)::integer AS "retries"
 -- params: 1:integer
 
 -- case: prisma-two-pending-columns

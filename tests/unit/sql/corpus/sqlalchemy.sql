@@ -25,9 +25,9 @@ SELECT environments.id FROM environments WHERE (NULL::text) IS NOT NULL
 
 -- case: sqla-insert-returning
 -- args: e_s|S|user_1|oops
-INSERT INTO environments (id, name, user_id, last_error) VALUES ($1, $2, $3, $4) RETURNING environments.created_at, environments.last_error
+INSERT INTO environments (id, name, user_id, last_error) VALUES ($1, $2, $3, $4) RETURNING environments.id, environments.last_error
 -- expect:
-INSERT INTO environments (id, name, user_id) VALUES ($1, $2, $3) RETURNING environments.created_at, NULL::text AS "last_error"
+INSERT INTO environments (id, name, user_id) VALUES ($1, $2, $3) RETURNING environments.id, NULL::text AS "last_error"
 -- params: 4:text
 
 -- case: sqla-insert-literals
@@ -46,7 +46,7 @@ INSERT INTO environments (id, name, user_id) VALUES ($1, $2, $3), ($5, $6, $7), 
 -- args: oops|env_1
 UPDATE environments SET last_error=$1 WHERE environments.id = $2
 -- expect:
-UPDATE environments SET "id" = "id" WHERE environments.id = $2
+UPDATE environments SET "id" = "environments"."id" WHERE environments.id = $2
 -- params: 1:text
 
 -- case: sqla-update-two
@@ -124,6 +124,7 @@ INSERT INTO environments (id, name, user_id) VALUES ($1, $2, $3) ON CONFLICT (id
 -- params: 4:text
 
 -- case: sqla-postgres-on-conflict-where-excluded
+-- compare: runs
 -- args: env_1|A|user_1|oops
 INSERT INTO environments (id, name, user_id, last_error) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE excluded.last_error IS DISTINCT FROM environments.last_error RETURNING environments.id
 -- expect:

@@ -110,6 +110,21 @@ assert_contains "COPY error SQLSTATE" "22P02" "$err"
 assert_eq "rows after failed COPY" "$rows" "$(q -d "$db" -c 'SELECT count(*) FROM t2')"
 pass "\\copy round trip of $rows rows"
 
+# ---------------------------------------------------------------- FunctionCall
+step "large objects (libpq's lo_* functions use the FunctionCall message)"
+head -c $((3 * 1024 * 1024 + 17)) /dev/urandom >"$TEST_TMP/lo.bin"
+out=$(q -d "$db" -c "\\lo_import '$TEST_TMP/lo.bin'" -c '\echo :LASTOID' 2>&1) || fail "\\lo_import failed: $out"
+oid=$out
+[[ $oid =~ ^[0-9]+$ && $oid -gt 0 ]] || fail "\\lo_import set no OID: $out"
+q -d "$db" -c "\\lo_export $oid '$TEST_TMP/lo.out'" >/dev/null
+cmp -s "$TEST_TMP/lo.bin" "$TEST_TMP/lo.out" || fail "large object round trip differs"
+assert_eq "large object size and md5 on the server" \
+  "$(wc -c <"$TEST_TMP/lo.bin")|$(md5sum <"$TEST_TMP/lo.bin" | cut -d' ' -f1)" \
+  "$(q -d "$db" -c "SELECT length(lo_get($oid)), md5(lo_get($oid))")"
+q -d "$db" -c "\\lo_unlink $oid" >/dev/null
+assert_eq "large object removed" "0" "$(q -d "$db" -c "SELECT count(*) FROM pg_largeobject_metadata WHERE oid = $oid")"
+pass "3 MiB large object imported and exported intact"
+
 # ---------------------------------------------------------------- authentication
 step "authentication methods"
 for sslmode in disable prefer; do

@@ -3,8 +3,9 @@
 mode with results in order and an error aborting only the rest of its pipeline,
 a named server-side cursor fetched in batches, binary parameters and results
 (bytea of every byte value, numeric, timestamptz, uuid, jsonb, arrays), binary
-COPY, libpq's own PQcancel (psycopg's Connection.cancel), and a Prisma-engine-like
-Parse / Describe / Execute sequence driven through psycopg.pq.PGconn.
+COPY, libpq's own PQcancel (psycopg's Connection.cancel), a Prisma-engine-like
+Parse / Describe / Execute sequence driven through psycopg.pq.PGconn, ParameterStatus
+after SET, and every ErrorResponse/NoticeResponse field intact.
 
 Run with Debian's /usr/bin/python3 (python3-psycopg), through
 tests/support/with-pgshim.sh [--direct] -- tests/client/psycopg_test.py.
@@ -239,6 +240,41 @@ def test_prisma_like(db):
         conn.finish()
 
 
+def test_session_state(db):
+    """ParameterStatus messages (at start-up and after SET) and every field of
+    ErrorResponse/NoticeResponse reach the client unchanged."""
+    with psycopg.connect(conninfo(db), autocommit=True) as conn:
+        check("application_name at start-up", NAME, conn.info.parameter_status("application_name"))
+        check("server_version", True, conn.info.parameter_status("server_version").startswith("15."))
+        conn.execute("SET TimeZone = 'Asia/Tokyo'")
+        check("TimeZone after SET", "Asia/Tokyo", conn.info.parameter_status("TimeZone"))
+        conn.execute("SET application_name = 'renamed by SET'")
+        check("application_name after SET", "renamed by SET", conn.info.parameter_status("application_name"))
+        check("timestamptz rendered in the new zone", "2025-08-04 11:08:10+09",
+              conn.execute("SELECT '2025-08-04 02:08:10+00'::timestamptz::text").fetchone()[0])
+
+        conn.execute("CREATE TABLE people (id int PRIMARY KEY, name text NOT NULL CONSTRAINT uq_name UNIQUE)")
+        conn.execute("INSERT INTO people VALUES (1, 'ada')")
+        e = expect_error("unique violation", "23505",
+                         lambda: conn.execute("INSERT INTO people VALUES (2, 'ada')"))
+        check("unique violation fields", ("public", "people", "uq_name", "Key (name)=(ada) already exists."),
+              (e.diag.schema_name, e.diag.table_name, e.diag.constraint_name, e.diag.message_detail))
+        e = expect_error("not-null violation", "23502", lambda: conn.execute("INSERT INTO people VALUES (3, NULL)"))
+        check("not-null violation column", "name", e.diag.column_name)
+        e = expect_error("syntax error", "42601", lambda: conn.execute("SELECT * FRM people"))
+        check("syntax error position", "10", e.diag.statement_position)
+        e = expect_error("custom exception", "P0042", lambda: conn.execute(
+            "DO $$ BEGIN RAISE EXCEPTION 'custom % ü', 42 USING DETAIL = 'the detail', HINT = 'the hint', "
+            "ERRCODE = 'P0042'; END $$"))
+        check("custom exception fields", ("ERROR", "custom 42 ü", "the detail", "the hint"),
+              (e.diag.severity_nonlocalized, e.diag.message_primary, e.diag.message_detail, e.diag.message_hint))
+        notices = []
+        conn.add_notice_handler(lambda d: notices.append((d.severity_nonlocalized, d.sqlstate, d.message_primary,
+                                                          d.message_detail)))
+        conn.execute("DO $$ BEGIN RAISE NOTICE 'heads up' USING DETAIL = 'more'; RAISE WARNING 'careful'; END $$")
+        check("notices", [("NOTICE", "00000", "heads up", "more"), ("WARNING", "01000", "careful", None)], notices)
+
+
 def test_auth():
     for user, password in (("pgshim_scram", "wrong-pass"), ("pgshim_md5", "wrong-pass")):
         try:
@@ -260,7 +296,8 @@ def main():
     with psycopg.connect(conninfo("postgres"), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{db}"')
     try:
-        for test in (test_pipeline, test_server_side_cursor, test_binary, test_pqcancel, test_prisma_like):
+        for test in (test_pipeline, test_server_side_cursor, test_binary, test_pqcancel, test_prisma_like,
+                     test_session_state):
             try:
                 test(db)
                 print(f"ok   [{NAME}] {test.__name__}")

@@ -159,7 +159,14 @@ std::string format_value(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof buf, value);
+  // Integral values (counts, Unix times) print as integers; exact below 2^53.
+  constexpr double kExactIntegers = 9007199254740992.0;
+  if (value == std::floor(value) && std::fabs(value) < kExactIntegers) {
+    const auto res = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(value));
+    return std::string(buf, res.ptr);
+  }
+  // Otherwise the shortest round-trip form, %g style (0.0005, 1e-05).
+  const auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::general);
   return std::string(buf, res.ptr);
 }
 
@@ -235,6 +242,9 @@ struct Registry::Entry {
   std::unique_ptr<HistogramFamily> histograms;
   CollectFn collect;  // set for collectors; then no family
 };
+
+Registry::Registry() = default;
+Registry::~Registry() = default;
 
 void Registry::add(std::unique_ptr<Entry> entry) {
   if (!valid_metric_name(entry->name)) throw std::invalid_argument("invalid metric name: " + entry->name);

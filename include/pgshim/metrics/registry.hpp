@@ -134,7 +134,8 @@ using CollectFn = std::function<std::vector<Sample>()>;
 
 class Registry {
  public:
-  Registry() = default;
+  Registry();   // defined where Entry is complete
+  ~Registry();  // defined where Entry is complete
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
@@ -169,7 +170,8 @@ class Registry {
 [[nodiscard]] std::string escape_label_value(std::string_view value);
 // A HELP text with `\` and newline escaped.
 [[nodiscard]] std::string escape_help(std::string_view help);
-// A sample value: shortest round-trip decimal, `+Inf`, `-Inf` or `NaN`.
+// A sample value: an integer when integral, else the shortest round-trip %g
+// form (0.0005, 1e-05); `+Inf`, `-Inf` or `NaN`.
 [[nodiscard]] std::string format_value(double value);
 // Whether `name` matches [a-zA-Z_:][a-zA-Z0-9_:]* (metric) or
 // [a-zA-Z_][a-zA-Z0-9_]* not starting with `__` (label).

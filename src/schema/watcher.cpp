@@ -266,6 +266,8 @@ bool SchemaWatcher::check_once() {
         return false;
       }
       // libpq does not apply connect_timeout to PQconnectPoll: the deadline is ours.
+      // (Host name resolution inside libpq is still a blocking getaddrinfo,
+      // bounded by the resolver's own timeouts; give an address to avoid it.)
       const auto deadline = Clock::now() + options_.connect_timeout;
       std::string error;
       if (PQstatus(conn.get()) == CONNECTION_BAD) error = one_line(PQerrorMessage(conn.get()));

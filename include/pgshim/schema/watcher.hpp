@@ -50,7 +50,8 @@ struct WatcherOptions {
 // last_poll_error) changed; not for polls that changed nothing. Calls are
 // serialised and in publication order: `previous` is always the snapshot
 // `next` replaced. Must not call mark_missing (it runs under the publication
-// lock); may call current(). Exceptions it throws are swallowed.
+// lock); may call current(). Keep it short (log, enqueue an alert): a session
+// calling mark_missing meanwhile waits for it. Exceptions it throws are swallowed.
 using OnChange = std::function<void(const Snapshot& previous, const Snapshot& next)>;
 
 class SchemaWatcher {

@@ -5,10 +5,13 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "logging.hpp"
+#include "mitigation.hpp"
+#include "pgshim/metrics/registry.hpp"
 #include "rewrite_command.hpp"
 #include "pgshim/config/config.hpp"
 #include "pgshim/proxy/server.hpp"
@@ -46,8 +49,23 @@ int run_proxy(const std::vector<std::string>& args) {
 
   pgshim::app::setup_logging(cli.config);
   try {
-    pgshim::proxy::Server server(cli.config, [args] { return pgshim::config::reload(args); });
-    return server.run();
+    pgshim::metrics::Registry registry;
+    std::unique_ptr<pgshim::metrics::PgshimMetrics> metrics;
+    std::unique_ptr<pgshim::app::Mitigation> mitigation;
+    if (!cli.config.pending_columns.empty()) {
+      metrics = std::make_unique<pgshim::metrics::PgshimMetrics>(registry);
+      mitigation = std::make_unique<pgshim::app::Mitigation>(cli.config, metrics.get());
+      for (const auto& c : cli.config.pending_columns) {
+        spdlog::info("pending column {}.{}.{} {} (migration {})", c.schema, c.table, c.column, c.type,
+                     c.migration.empty() ? "unnamed" : c.migration);
+      }
+      mitigation->start(cli.config.first_check_wait);
+    }
+    pgshim::proxy::Server server(cli.config, [args] { return pgshim::config::reload(args); }, mitigation.get(),
+                                 mitigation.get());
+    const int status = server.run();
+    if (mitigation) mitigation->stop();
+    return status;
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return kExitRuntime;

@@ -180,6 +180,11 @@ awaitable<PumpEnd> Pump::run() {
       for (const auto& b : out) bytes_written_ += b.size();
     }
     at_boundary_ = streaming_ == 0;
+    if (std::string back = filter_.take_injection(); !back.empty()) {
+      if (auto ec = co_await from_.write(back)) {
+        co_return ec == asio::error::operation_aborted ? PumpEnd::Cancelled : PumpEnd::SourceError;
+      }
+    }
     begin_ = pos;
     if (begin_ == end_) begin_ = end_ = 0;
     if (stop) co_return PumpEnd::Stopped;

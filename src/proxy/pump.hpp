@@ -35,10 +35,15 @@ enum class Handling {
 class MessageFilter {
  public:
   virtual ~MessageFilter() = default;
-  [[nodiscard]] virtual Handling classify(char type) const noexcept = 0;
+  // Called once per message header, in stream order (a filter may count on it).
+  [[nodiscard]] virtual Handling classify(char type) noexcept = 0;
   // `message` views the pump's buffer and is valid during the call only.
   // For Replace, the filter appends the bytes to send to `replacement`.
   [[nodiscard]] virtual FilterAction on_message(const wire::MessageView& message, std::string& replacement) = 0;
+  // Bytes to send back to the leg the pump reads from, after the pump has
+  // written what it read (e.g. a statement replayed to the server, decided
+  // while reading the server's answer). Whole messages only.
+  [[nodiscard]] virtual std::string take_injection() { return {}; }
 };
 
 // Why a pump stopped.

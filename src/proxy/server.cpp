@@ -62,8 +62,11 @@ void write_ready_file(const std::string& path, const tcp::endpoint& endpoint) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(config::Config initial, Reloader reload)
-      : config(std::make_shared<const config::Config>(std::move(initial))), reloader(std::move(reload)) {}
+  Impl(config::Config initial, Reloader reload, PendingSource* pending_source, SessionObserver* session_observer)
+      : config(std::make_shared<const config::Config>(std::move(initial))),
+        reloader(std::move(reload)),
+        pending(pending_source),
+        observer(session_observer) {}
 
   // Touched only on the first io_context's thread: the accept loop and the
   // signal handler both run there, so no lock is needed.
@@ -71,8 +74,13 @@ struct Server::Impl {
   std::shared_ptr<ssl::context> client_tls;
   std::shared_ptr<ssl::context> upstream_tls;
   Reloader reloader;
+  PendingSource* pending;
+  SessionObserver* observer;
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
+  // One rewrite cache per I/O thread: the cache is not thread-safe by design,
+  // and a session only ever runs on its context's thread.
+  std::vector<std::unique_ptr<sql::RewriteCache>> caches;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::size_t next_context = 0;
   std::unique_ptr<tcp::acceptor> acceptor;
@@ -90,7 +98,8 @@ struct Server::Impl {
 
 awaitable<void> Server::Impl::accept_loop() {
   while (acceptor && acceptor->is_open()) {
-    auto& target = *contexts[next_context];
+    const std::size_t index = next_context;
+    auto& target = *contexts[index];
     next_context = (next_context + 1) % contexts.size();
     auto [ec, socket] = co_await acceptor->async_accept(target, use_nothrow);
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) break;
@@ -102,7 +111,8 @@ awaitable<void> Server::Impl::accept_loop() {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    SessionContext context{config, client_tls.get(), upstream_tls.get(), &cancels, &stats};
+    SessionContext context{config, client_tls.get(), upstream_tls.get(), &cancels, &stats,
+                           pending, observer, caches[index].get()};
     // The TLS contexts are kept alive by `config`'s generation: see reload().
     auto session = std::make_shared<Session>(std::move(socket), std::move(context));
     asio::co_spawn(target, [session, keep = std::pair{client_tls, upstream_tls}]() { return session->run(); },
@@ -194,8 +204,8 @@ void Server::Impl::stop_all() {
   for (auto& context : contexts) context->stop();
 }
 
-Server::Server(config::Config config, Reloader reloader)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(reloader))) {}
+Server::Server(config::Config config, Reloader reloader, PendingSource* pending, SessionObserver* observer)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(reloader), pending, observer)) {}
 
 Server::~Server() = default;
 
@@ -207,6 +217,7 @@ int Server::run() {
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) {
     s.contexts.push_back(std::make_unique<asio::io_context>(1));
+    s.caches.push_back(std::make_unique<sql::RewriteCache>(config.rewrite_cache_entries));
     s.guards.push_back(asio::make_work_guard(*s.contexts.back()));
   }
   s.client_tls = make_client_tls(config);

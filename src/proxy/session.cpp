@@ -7,6 +7,7 @@
 #include "pgshim/wire/reader.hpp"
 #include "pgshim/wire/startup.hpp"
 #include "pump.hpp"
+#include "statements.hpp"
 
 namespace pgshim::proxy {
 namespace {
@@ -17,6 +18,8 @@ using namespace std::chrono_literals;
 constexpr std::string_view kScramPlus = "SCRAM-SHA-256-PLUS";
 // PostgreSQL's own bound for one authentication token (PG_MAX_AUTH_TOKEN_LENGTH).
 constexpr std::uint32_t kMaxAuthMessageLength = 65535;
+// What one session may copy aside to replay a statement after a 42703.
+constexpr std::size_t kMaxReplayBytes = 1 << 20;
 
 std::string endpoint_text(const tcp::endpoint& ep) {
   const auto address = ep.address();
@@ -41,50 +44,6 @@ awaitable<std::tuple<error_code, std::size_t>> read_whole_message(Stream& stream
     buffer.append(chunk, n);
   }
 }
-
-// The relay filter for client -> server: everything passes in bulk except a
-// zero type byte, which can only be a second startup-phase packet
-// (StartupMessage, SSLRequest...) arriving after authentication.
-class ClientFilter final : public MessageFilter {
- public:
-  [[nodiscard]] Handling classify(char type) const noexcept override {
-    if (type == '\0') return Handling::Reject;
-    return type == static_cast<char>(wire::FrontendType::Terminate) ? Handling::Inspect : Handling::Relay;
-  }
-  [[nodiscard]] FilterAction on_message(const wire::MessageView&, std::string&) override {
-    terminated = true;
-    return FilterAction::Forward;
-  }
-  bool terminated = false;
-};
-
-// The relay filter for server -> client: tracks the transaction status and
-// whether the server's last word was a FATAL error (then pgshim adds none of
-// its own when the server closes).
-class ServerFilter final : public MessageFilter {
- public:
-  [[nodiscard]] Handling classify(char type) const noexcept override {
-    return type == static_cast<char>(wire::BackendType::ReadyForQuery) ||
-                   type == static_cast<char>(wire::BackendType::ErrorResponse)
-               ? Handling::Inspect
-               : Handling::Relay;
-  }
-  [[nodiscard]] FilterAction on_message(const wire::MessageView& message, std::string&) override {
-    if (message.type == static_cast<char>(wire::BackendType::ReadyForQuery)) {
-      wire::ReadyForQuery ready{};
-      if (!wire::parse_ready_for_query(message.body, ready)) status = ready.status;
-      return FilterAction::Forward;
-    }
-    wire::ErrorFields fields;
-    if (!wire::parse_error_fields(message.body, fields)) {
-      const auto severity = fields.severity();
-      server_fatal = severity == "FATAL" || severity == "PANIC";
-    }
-    return FilterAction::Forward;
-  }
-  wire::TransactionStatus status = wire::TransactionStatus::Idle;
-  bool server_fatal = false;
-};
 
 }  // namespace
 
@@ -397,10 +356,10 @@ awaitable<Session::Outcome> Session::relay_authentication() {
 
 awaitable<void> Session::relay() {
   const std::uint32_t max_length = context_.config->max_message_length;
-  ClientFilter client_filter;
-  ServerFilter server_filter;
-  Pump to_server(client_, upstream_, client_filter, max_length);
-  Pump to_client(upstream_, client_, server_filter, max_length);
+  StatementState statements({context_.pending, context_.observer, context_.cache,
+                             context_.config->notice_on_rewrite, kMaxReplayBytes});
+  Pump to_server(client_, upstream_, statements.frontend(), max_length);
+  Pump to_client(upstream_, client_, statements.backend(), max_length);
   to_server.preload(client_buffer_);
   to_client.preload(upstream_buffer_);
   std::string().swap(client_buffer_);
@@ -415,7 +374,7 @@ awaitable<void> Session::relay() {
       case PumpEnd::SourceClosed:
       case PumpEnd::SourceError:
       case PumpEnd::Cancelled:
-        log_close(client_filter.terminated ? "client terminated" : "client disconnected");
+        log_close(statements.terminated() ? "client terminated" : "client disconnected");
         co_return;
       case PumpEnd::DestinationError:
         if (to_client.at_boundary()) co_await send_fatal("08006", "pgshim: lost the connection to the upstream server");
@@ -438,11 +397,11 @@ awaitable<void> Session::relay() {
     case PumpEnd::SourceError:
     case PumpEnd::Malformed:
     case PumpEnd::Stopped:
-      if (!client_filter.terminated && !server_filter.server_fatal && to_client.at_boundary()) {
+      if (!statements.terminated() && !statements.server_fatal() && to_client.at_boundary()) {
         co_await send_fatal("08006", "pgshim: the upstream server closed the connection unexpectedly",
                             "The server may have been restarted or the session terminated.");
       }
-      log_close(client_filter.terminated || server_filter.server_fatal ? "upstream closed" : "upstream lost");
+      log_close(statements.terminated() || statements.server_fatal() ? "upstream closed" : "upstream lost");
       co_return;
     case PumpEnd::DestinationError:
     case PumpEnd::Cancelled:

@@ -11,7 +11,9 @@
 #include "asio.hpp"
 #include "cancel_registry.hpp"
 #include "pgshim/config/config.hpp"
+#include "pgshim/proxy/pending.hpp"
 #include "pgshim/proxy/stats.hpp"
+#include "pgshim/sql/cache.hpp"
 #include "pgshim/wire/messages.hpp"
 #include "stream.hpp"
 
@@ -24,6 +26,10 @@ struct SessionContext {
   ssl::context* upstream_tls = nullptr;
   CancelRegistry* cancels = nullptr;
   Stats* stats = nullptr;
+  // Pending-column rewriting; all null when no pending column is configured.
+  PendingSource* pending = nullptr;
+  SessionObserver* observer = nullptr;
+  sql::RewriteCache* cache = nullptr;  // the session's thread's cache
 };
 
 class Session {

@@ -38,11 +38,25 @@ awaitable<std::tuple<error_code, std::size_t>> Stream::read_some(asio::mutable_b
 }
 
 awaitable<error_code> Stream::write(std::span<const asio::const_buffer> buffers) {
-  if (tls_) {
-    auto [ec, n] = co_await asio::async_write(*tls_, buffers, use_nothrow);
-    co_return ec;
+  while (writing_) {
+    if (!write_waiter_) write_waiter_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    write_waiter_->expires_at(asio::steady_timer::time_point::max());
+    auto [wait_ec] = co_await write_waiter_->async_wait(use_nothrow);
+    // Woken by the writer that finished (operation_aborted from cancel()), or
+    // cancelled ourselves: in the latter case give up.
+    if (wait_ec != asio::error::operation_aborted) co_return wait_ec;
+    auto state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none) co_return error_code(asio::error::operation_aborted);
   }
-  auto [ec, n] = co_await asio::async_write(socket_, buffers, use_nothrow);
+  writing_ = true;
+  error_code ec;
+  if (tls_) {
+    std::tie(ec, std::ignore) = co_await asio::async_write(*tls_, buffers, use_nothrow);
+  } else {
+    std::tie(ec, std::ignore) = co_await asio::async_write(socket_, buffers, use_nothrow);
+  }
+  writing_ = false;
+  if (write_waiter_) write_waiter_->cancel();
   co_return ec;
 }
 

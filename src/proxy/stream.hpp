@@ -30,7 +30,10 @@ class Stream {
                                                           const std::string& sni);
 
   [[nodiscard]] awaitable<std::tuple<error_code, std::size_t>> read_some(asio::mutable_buffer buffer);
-  // Writes every byte of every buffer.
+  // Writes every byte of every buffer. Writes are serialized: both relay pumps
+  // may write to one leg (the client's messages, and messages pgshim injects
+  // such as a replayed statement), and each call's bytes go out whole, never
+  // interleaved with another call's.
   [[nodiscard]] awaitable<error_code> write(std::span<const asio::const_buffer> buffers);
   [[nodiscard]] awaitable<error_code> write(std::string_view bytes);
   // Completes when a read would not block. On a plain leg this lets an idle
@@ -45,6 +48,11 @@ class Stream {
  private:
   tcp::socket socket_;
   std::unique_ptr<ssl::stream<tcp::socket&>> tls_;
+  // The write lock: a flag, and a timer that a waiting writer sleeps on until
+  // the current write cancels it. Sessions are single-threaded (one io_context
+  // thread each), so no atomics are needed.
+  bool writing_ = false;
+  std::unique_ptr<asio::steady_timer> write_waiter_;
 };
 
 }  // namespace pgshim::proxy

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "pgshim/sql/pending_column.hpp"
+
 namespace pgshim::config {
 
 class ConfigError : public std::runtime_error {
@@ -40,6 +42,9 @@ struct Upstream {
 
   // The URL with any password removed: what logs and errors may show.
   std::string display;
+  // The string as given, secrets included: only pgshim's own monitoring
+  // connection uses it (relayed sessions authenticate as their clients).
+  std::string conninfo;
 };
 
 // Parses a postgres:// URL or a key=value conninfo string.
@@ -77,6 +82,22 @@ struct Config {
 
   // The file this came from, for SIGHUP reloads; empty without --config.
   std::string config_file;
+
+  // ---- Pending columns ----
+  // Columns the application expects and the database may lack; repeatable
+  // --pending [SCHEMA.]TABLE.COLUMN:TYPE[:MIGRATION] or `pending_columns:`.
+  std::vector<sql::PendingColumn> pending_columns;
+  // pgshim's own connection for the schema watcher: `monitor:` (a libpq URL or
+  // conninfo with credentials), else the upstream URL as given.
+  std::string monitor_conninfo;
+  std::chrono::milliseconds schema_poll_interval{std::chrono::seconds{10}};
+  // How long the listener waits for the watcher's first check before accepting.
+  std::chrono::milliseconds first_check_wait{std::chrono::seconds{5}};
+  // Append-only JSON-lines file of dropped writes (values included); off when empty.
+  std::string journal_file;
+  // Send the client a NoticeResponse when one of its statements was rewritten.
+  bool notice_on_rewrite = false;
+  std::size_t rewrite_cache_entries = 4096;  // per I/O thread
 };
 
 // What the command line asked for besides a Config.

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pgshim/config/config.hpp"
+#include "pgshim/proxy/pending.hpp"
 #include "pgshim/proxy/stats.hpp"
 
 namespace pgshim::proxy {
@@ -16,7 +17,10 @@ class Server {
   // Produces a new configuration on SIGHUP, or throws config::ConfigError.
   using Reloader = std::function<config::Config()>;
 
-  Server(config::Config config, Reloader reloader);
+  // `pending` and `observer` are null when no pending column is configured:
+  // sessions are then plain relays. Both must outlive run().
+  Server(config::Config config, Reloader reloader, PendingSource* pending = nullptr,
+         SessionObserver* observer = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

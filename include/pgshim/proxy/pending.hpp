@@ -1,0 +1,63 @@
+#pragma once
+// The seams between the proxy's sessions and the rest of pgshim's mission:
+// where the pending-column state comes from (the schema watcher) and where
+// sessions report what they did (logs, metrics, the journal of dropped writes).
+// The app implements both; tests can too.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "pgshim/schema/snapshot.hpp"
+#include "pgshim/sql/prefilter.hpp"
+#include "pgshim/sql/rewriter.hpp"
+
+namespace pgshim::proxy {
+
+class PendingSource {
+ public:
+  virtual ~PendingSource() = default;
+  // The current snapshot. Called per statement on every session thread: must be
+  // cheap and never block.
+  [[nodiscard]] virtual std::shared_ptr<const schema::Snapshot> current() const noexcept = 0;
+  // A statement failed with SQLSTATE 42703 and this message: if it names a
+  // configured column not yet known missing, mark it missing now (and alert).
+  // Returns true when the snapshot changed. May be called from any session thread.
+  virtual bool report_undefined_column(std::string_view message) = 0;
+  // Every configured pending column name, missing or not: statements that can
+  // be replayed after a 42703 are recognized with it.
+  [[nodiscard]] virtual const sql::Prefilter& configured_names() const noexcept = 0;
+  // Resolves a type name from the rewriter (e.g. "text", "pg_catalog.int4",
+  // "\"public\".\"EnvironmentStatus\"") to its OID; 0 when unknown.
+  [[nodiscard]] virtual std::uint32_t type_oid(std::string_view type_name) const noexcept = 0;
+};
+
+// A value pgshim kept from being written, with what the statement said about
+// its row, ready for the journal.
+struct DroppedWrite {
+  const sql::DroppedValue* what = nullptr;
+  std::optional<std::string> value;  // nullopt: SQL NULL or not known
+  std::vector<std::pair<std::string, std::optional<std::string>>> key;
+};
+
+class SessionObserver {
+ public:
+  virtual ~SessionObserver() = default;
+  // A Query or Parse was sent rewritten.
+  virtual void on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took) = 0;
+  // A statement that mentions a pending column name was relayed untouched.
+  virtual void on_untouched(sql::UntouchedReason reason, std::string_view detail) = 0;
+  // One execution dropped this value.
+  virtual void on_dropped_write(const DroppedWrite& write) = 0;
+  // A 42703 naming a configured column reached pgshim; `replayed` says whether
+  // pgshim hid it and replayed the statement rewritten.
+  virtual void on_intercepted_error(bool replayed, std::string_view why_not) = 0;
+  // The rewrite cache, for its hit/miss metrics.
+  virtual void on_cache(bool hit) = 0;
+};
+
+}  // namespace pgshim::proxy

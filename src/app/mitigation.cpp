@@ -1,0 +1,269 @@
+#include "mitigation.hpp"
+
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "pgshim/schema/undefined_column.hpp"
+#include "pgshim/util/ascii.hpp"
+
+namespace pgshim::app {
+namespace {
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void append_json_value(std::string& out, const std::optional<std::string>& v) {
+  if (v) append_json_string(out, *v);
+  else out += "null";
+}
+
+std::string column_label(const sql::PendingColumn& c) { return c.schema + "." + c.table + "." + c.column; }
+
+// The type's name without schema qualification, quotes or a type modifier,
+// folded: "pg_catalog.int4" -> "int4", "timestamp(3) with time zone" ->
+// "timestamp with time zone", "text[]" stays "text[]".
+std::string normalize_type(std::string_view name) {
+  std::string out;
+  int depth = 0;
+  for (char c : name) {
+    if (c == '(') ++depth;
+    else if (c == ')') --depth;
+    else if (depth == 0 && c != '"') out.push_back(util::ascii_lower(c));
+  }
+  if (out.rfind("pg_catalog.", 0) == 0) out.erase(0, 11);
+  // "timestamp  with time zone" after removing "(3)": collapse double spaces.
+  std::string collapsed;
+  for (char c : out) {
+    if (c == ' ' && (collapsed.empty() || collapsed.back() == ' ')) continue;
+    collapsed.push_back(c);
+  }
+  while (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
+  return collapsed;
+}
+
+}  // namespace
+
+std::uint32_t builtin_type_oid(std::string_view type_name) noexcept {
+  // OIDs of built-in types are fixed (src/include/catalog/pg_type.dat).
+  static const std::unordered_map<std::string, std::uint32_t> kOids = {
+      {"bool", 16}, {"boolean", 16}, {"bytea", 17}, {"char", 18}, {"name", 19}, {"int8", 20}, {"bigint", 20},
+      {"int2", 21}, {"smallint", 21}, {"int4", 23}, {"integer", 23}, {"int", 23}, {"text", 25}, {"oid", 26},
+      {"json", 114}, {"xml", 142}, {"float4", 700}, {"real", 700}, {"float8", 701}, {"double precision", 701},
+      {"money", 790}, {"inet", 869}, {"cidr", 650}, {"bpchar", 1042}, {"character", 1042}, {"varchar", 1043},
+      {"character varying", 1043}, {"date", 1082}, {"time", 1083}, {"time without time zone", 1083},
+      {"timestamp", 1114}, {"timestamp without time zone", 1114}, {"timestamptz", 1184},
+      {"timestamp with time zone", 1184}, {"interval", 1186}, {"timetz", 1266}, {"time with time zone", 1266},
+      {"numeric", 1700}, {"decimal", 1700}, {"uuid", 2950}, {"jsonb", 3802},
+      {"bool[]", 1000}, {"boolean[]", 1000}, {"bytea[]", 1001}, {"int2[]", 1005}, {"smallint[]", 1005},
+      {"int4[]", 1007}, {"integer[]", 1007}, {"int[]", 1007}, {"text[]", 1009}, {"varchar[]", 1015},
+      {"character varying[]", 1015}, {"int8[]", 1016}, {"bigint[]", 1016}, {"float4[]", 1021}, {"real[]", 1021},
+      {"float8[]", 1022}, {"double precision[]", 1022}, {"timestamp[]", 1115}, {"timestamptz[]", 1185},
+      {"timestamp with time zone[]", 1185}, {"date[]", 1182}, {"numeric[]", 1231}, {"uuid[]", 2951},
+      {"json[]", 199}, {"jsonb[]", 3807}, {"_text", 1009}, {"_int4", 1007}, {"_int8", 1016}, {"_bool", 1000},
+      {"_uuid", 2951}, {"_jsonb", 3807}, {"_varchar", 1015}, {"_timestamptz", 1185}, {"_float8", 1022},
+  };
+  const auto it = kOids.find(normalize_type(type_name));
+  return it == kOids.end() ? 0 : it->second;
+}
+
+// ---- Journal -------------------------------------------------------------------
+
+Journal::Journal(const std::string& path) {
+  file_ = std::fopen(path.c_str(), "a");
+  if (!file_) throw std::runtime_error("journal: cannot open " + path + " for appending");
+}
+
+Journal::~Journal() {
+  if (file_) std::fclose(file_);
+}
+
+void Journal::write(const proxy::DroppedWrite& write) {
+  const auto& what = *write.what;
+  std::string line = "{\"time\":";
+  const auto now = std::chrono::system_clock::now();
+  append_json_string(line, std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              now.time_since_epoch()).count()));
+  line += ",\"schema\":";
+  append_json_string(line, what.schema);
+  line += ",\"table\":";
+  append_json_string(line, what.table);
+  line += ",\"column\":";
+  append_json_string(line, what.column);
+  line += ",\"kind\":";
+  append_json_string(line, sql::to_string(what.kind));
+  line += ",\"value\":";
+  append_json_value(line, write.value);
+  line += ",\"key\":{";
+  for (std::size_t i = 0; i < write.key.size(); ++i) {
+    if (i) line += ",";
+    append_json_string(line, write.key[i].first);
+    line += ":";
+    append_json_value(line, write.key[i].second);
+  }
+  line += "}}\n";
+  std::lock_guard lock(mutex_);
+  std::fwrite(line.data(), 1, line.size(), file_);
+  std::fflush(file_);
+}
+
+// ---- Mitigation ------------------------------------------------------------------
+
+Mitigation::Mitigation(const config::Config& config, metrics::PgshimMetrics* metrics) : metrics_(metrics) {
+  if (!config.journal_file.empty()) journal_ = std::make_unique<Journal>(config.journal_file);
+  std::vector<std::string> names;
+  for (const auto& c : config.pending_columns) names.push_back(c.column);
+  names_ = sql::Prefilter(std::move(names));
+
+  schema::WatcherOptions options;
+  options.conninfo = config.monitor_conninfo.empty() ? config.upstream->conninfo : config.monitor_conninfo;
+  options.columns = config.pending_columns;
+  options.poll_interval = config.schema_poll_interval;
+  watcher_ = std::make_unique<schema::SchemaWatcher>(
+      std::move(options), [this](const schema::Snapshot& previous, const schema::Snapshot& next) {
+        changed(previous, next);
+      });
+}
+
+Mitigation::~Mitigation() { stop(); }
+
+void Mitigation::start(std::chrono::milliseconds first_check_wait) {
+  watcher_->start();
+  if (!watcher_->wait_first_check(first_check_wait)) {
+    spdlog::warn("the schema watcher's first check did not finish within {} ms: accepting clients with the "
+                 "pending columns' state unknown (a 42703 will still be caught)",
+                 first_check_wait.count());
+  }
+  const auto snapshot = watcher_->current();
+  if (metrics_) metrics_->set_snapshot(snapshot);
+  if (!snapshot->last_poll_ok) {
+    spdlog::warn("schema watcher: cannot check the database: {}", snapshot->last_poll_error);
+  }
+}
+
+void Mitigation::stop() {
+  if (watcher_) watcher_->stop();
+}
+
+void Mitigation::set_on_change(schema::OnChange callback) {
+  std::lock_guard lock(on_change_mutex_);
+  on_change_ = std::move(callback);
+}
+
+void Mitigation::changed(const schema::Snapshot& previous, const schema::Snapshot& next) {
+  if (metrics_) metrics_->set_snapshot(watcher_ ? watcher_->current() : nullptr);
+  for (const auto& now : next.columns) {
+    const auto before = std::find_if(previous.columns.begin(), previous.columns.end(), [&](const auto& p) {
+      return p.column.schema == now.column.schema && p.column.table == now.column.table &&
+             p.column.column == now.column.column;
+    });
+    const auto was = before == previous.columns.end() ? schema::ColumnState::Unknown : before->state;
+    if (was == now.state) continue;
+    const std::string name = column_label(now.column);
+    const std::string migration = now.column.migration.empty() ? "(unnamed)" : now.column.migration;
+    switch (now.state) {
+      case schema::ColumnState::Missing:
+        spdlog::warn("pending column {} is MISSING from the database ({}): rewriting statements that use it until "
+                     "migration {} is applied",
+                     name, now.detected_reactively ? "reported by the server" : "catalog check", migration);
+        break;
+      case schema::ColumnState::Present:
+        spdlog::info("pending column {} is present{}: no longer rewriting it", name,
+                     was == schema::ColumnState::Missing ? " (migration " + migration + " applied)" : "");
+        break;
+      case schema::ColumnState::Unknown:
+        spdlog::warn("pending column {}: state unknown", name);
+        break;
+    }
+  }
+  if (!next.last_poll_ok && previous.last_poll_ok) {
+    spdlog::warn("schema watcher: cannot check the database: {}", next.last_poll_error);
+    if (metrics_) metrics_->schema_poll_failures.get().inc();
+  }
+  schema::OnChange callback;
+  {
+    std::lock_guard lock(on_change_mutex_);
+    callback = on_change_;
+  }
+  if (callback) callback(previous, next);
+}
+
+std::shared_ptr<const schema::Snapshot> Mitigation::current() const noexcept { return watcher_->current(); }
+
+bool Mitigation::report_undefined_column(std::string_view message) {
+  const auto& columns = watcher_->columns();
+  const auto named = schema::columns_named_by_undefined_column(message, columns);
+  const auto snapshot = watcher_->current();
+  bool changed_any = false;
+  for (const std::size_t index : named) {
+    // A column the watcher saw present is not what the server means: the 42703
+    // is about another relation (or the schema changed): let the next poll say.
+    if (index < snapshot->columns.size() && snapshot->columns[index].state == schema::ColumnState::Present) continue;
+    const auto& c = columns[index];
+    changed_any = watcher_->mark_missing(c.schema, c.table, c.column) || changed_any;
+  }
+  if (!named.empty()) watcher_->poll_now();
+  return changed_any;
+}
+
+std::uint32_t Mitigation::type_oid(std::string_view type_name) const noexcept {
+  return builtin_type_oid(type_name);
+}
+
+void Mitigation::on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took) {
+  if (!metrics_) return;
+  for (const auto& e : result.edits) metrics_->rewrites.with({e.table, e.column, sql::to_string(e.kind)}).inc();
+  if (!cache_hit) metrics_->rewrite_duration.get().observe(std::chrono::duration<double>(took).count());
+}
+
+void Mitigation::on_untouched(sql::UntouchedReason reason, std::string_view detail) {
+  if (metrics_) metrics_->passthrough.with({sql::to_string(reason)}).inc();
+  spdlog::debug("statement relayed untouched ({}): {}", sql::to_string(reason), detail);
+}
+
+void Mitigation::on_dropped_write(const proxy::DroppedWrite& write) {
+  if (metrics_) metrics_->dropped_writes.with({write.what->table, write.what->column}).inc();
+  if (journal_) journal_->write(write);
+}
+
+void Mitigation::on_intercepted_error(bool replayed, std::string_view why_not) {
+  if (metrics_) {
+    metrics_->intercepted_errors.with({"", "", replayed ? "replayed" : "relayed"}).inc();
+    if (replayed) metrics_->replays.with({"succeeded"}).inc();
+  }
+  if (replayed) {
+    spdlog::warn("a statement failed with 42703 on a pending column: replayed it rewritten; the client saw no error");
+  } else {
+    spdlog::warn("a statement failed with 42703 on a pending column and was relayed to the client: {}", why_not);
+  }
+}
+
+void Mitigation::on_cache(bool hit) {
+  if (!metrics_) return;
+  if (hit) metrics_->rewrite_cache_hits.get().inc();
+  else metrics_->rewrite_cache_misses.get().inc();
+}
+
+}  // namespace pgshim::app

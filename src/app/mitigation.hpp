@@ -1,0 +1,74 @@
+#pragma once
+// The pending-column mission, assembled: the schema watcher's state offered
+// to sessions (PendingSource), what sessions report turned into logs, metrics
+// and the journal (SessionObserver), and the watcher's changes turned into the
+// WARN/INFO lines and alerts an on-call engineer sees.
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "pgshim/config/config.hpp"
+#include "pgshim/metrics/pgshim_metrics.hpp"
+#include "pgshim/proxy/pending.hpp"
+#include "pgshim/schema/watcher.hpp"
+
+namespace pgshim::app {
+
+// Append-only JSON lines of dropped writes, so they can be backfilled after
+// the migration. Thread-safe; each line is flushed as written.
+class Journal {
+ public:
+  explicit Journal(const std::string& path);  // throws std::runtime_error
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+  void write(const proxy::DroppedWrite& write);
+
+ private:
+  std::mutex mutex_;
+  std::FILE* file_ = nullptr;
+};
+
+class Mitigation final : public proxy::PendingSource, public proxy::SessionObserver {
+ public:
+  // Throws std::invalid_argument / std::runtime_error on bad configuration.
+  Mitigation(const config::Config& config, metrics::PgshimMetrics* metrics);
+  ~Mitigation() override;
+
+  // Starts the watcher and waits (bounded) for its first check.
+  void start(std::chrono::milliseconds first_check_wait);
+  void stop();
+  [[nodiscard]] schema::SchemaWatcher& watcher() noexcept { return *watcher_; }
+  // Called with every change of column states (the alerter hooks in here).
+  void set_on_change(schema::OnChange callback);
+
+  // proxy::PendingSource
+  [[nodiscard]] std::shared_ptr<const schema::Snapshot> current() const noexcept override;
+  bool report_undefined_column(std::string_view message) override;
+  [[nodiscard]] const sql::Prefilter& configured_names() const noexcept override { return names_; }
+  [[nodiscard]] std::uint32_t type_oid(std::string_view type_name) const noexcept override;
+
+  // proxy::SessionObserver
+  void on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took) override;
+  void on_untouched(sql::UntouchedReason reason, std::string_view detail) override;
+  void on_dropped_write(const proxy::DroppedWrite& write) override;
+  void on_intercepted_error(bool replayed, std::string_view why_not) override;
+  void on_cache(bool hit) override;
+
+ private:
+  void changed(const schema::Snapshot& previous, const schema::Snapshot& next);
+
+  metrics::PgshimMetrics* metrics_;
+  std::unique_ptr<Journal> journal_;
+  sql::Prefilter names_;
+  std::unique_ptr<schema::SchemaWatcher> watcher_;
+  std::mutex on_change_mutex_;
+  schema::OnChange on_change_;
+};
+
+// The OID of a built-in type named as the rewriter names types ("text",
+// "pg_catalog.int4", "timestamp(3) with time zone", "text[]"); 0 when unknown.
+[[nodiscard]] std::uint32_t builtin_type_oid(std::string_view type_name) noexcept;
+
+}  // namespace pgshim::app

@@ -1,0 +1,434 @@
+#include "statements.hpp"
+
+#include <algorithm>
+
+#include "pgshim/util/ascii.hpp"
+#include "pgshim/wire/reader.hpp"
+
+namespace pgshim::proxy {
+namespace {
+
+constexpr char kQuery = static_cast<char>(wire::FrontendType::Query);
+constexpr char kParse = static_cast<char>(wire::FrontendType::Parse);
+constexpr char kBind = static_cast<char>(wire::FrontendType::Bind);
+constexpr char kClose = static_cast<char>(wire::FrontendType::Close);
+constexpr char kSync = static_cast<char>(wire::FrontendType::Sync);
+constexpr char kTerminate = static_cast<char>(wire::FrontendType::Terminate);
+constexpr char kReady = static_cast<char>(wire::BackendType::ReadyForQuery);
+constexpr char kError = static_cast<char>(wire::BackendType::ErrorResponse);
+constexpr char kParseComplete = static_cast<char>(wire::BackendType::ParseComplete);
+constexpr char kCloseComplete = static_cast<char>(wire::BackendType::CloseComplete);
+
+constexpr std::string_view kUndefinedColumn = "42703";
+
+std::string hex_bytes(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "\\x";
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+// A Bind parameter as the journal records it: text as sent, binary as bytea hex.
+std::optional<std::string> bind_value(const wire::Bind& bind, int number) {
+  if (number < 1 || static_cast<std::size_t>(number) > bind.values.size()) return std::nullopt;
+  const auto& v = bind.values[static_cast<std::size_t>(number - 1)];
+  if (!v) return std::nullopt;
+  if (bind.parameter_format(static_cast<std::size_t>(number - 1)) == wire::kFormatBinary) return hex_bytes(*v);
+  return std::string(*v);
+}
+
+}  // namespace
+
+StatementState::StatementState(Options options) : options_(options), frontend_(*this), backend_(*this) {}
+
+// ---- Frontend (client -> server) ---------------------------------------------------
+
+Handling StatementState::Frontend::classify(char type) noexcept {
+  if (type == '\0') return Handling::Reject;  // a start-up packet after authentication
+  if (type == kTerminate) return Handling::Inspect;
+  if (!s_.active()) return Handling::Relay;
+  if (s_.replay_ == Replay::Recording) return Handling::Inspect;  // every message of the batch is copied
+  if (s_.replay_ == Replay::Sent || s_.replay_ == Replay::Holding) {
+    // The client sent more before the batch's answer: the server will have run
+    // it by the time a replay could go out, so no replay is possible. (A held
+    // error is still released at ReadyForQuery.)
+    s_.replay_blocked_ = true;
+  }
+  switch (type) {
+    case kQuery:
+    case kParse:
+    case kSync:
+      return Handling::Inspect;
+    case kBind:
+    case kClose:
+      return s_.prepared_.empty() ? Handling::Relay : Handling::Inspect;
+    default:
+      return Handling::Relay;
+  }
+}
+
+FilterAction StatementState::Frontend::on_message(const wire::MessageView& message, std::string& replacement) {
+  FilterAction action = FilterAction::Forward;
+  switch (message.type) {
+    case kTerminate:
+      s_.terminated_ = true;
+      break;
+    case kQuery:
+      ++s_.outstanding_;
+      action = s_.on_query(message, replacement);
+      break;
+    case kParse:
+      action = s_.on_parse(message, replacement);
+      break;
+    case kBind:
+      action = s_.on_bind(message, replacement);
+      break;
+    case kClose:
+      s_.on_close(message);
+      break;
+    case kSync:
+      ++s_.outstanding_;
+      break;
+    default:
+      break;
+  }
+  if (s_.replay_ == Replay::Recording) {
+    if (s_.replay_batch_.size() + message.frame.size() > s_.options_.max_replay_bytes) {
+      s_.replay_ = Replay::Off;
+      s_.replay_batch_.clear();
+    } else {
+      s_.replay_batch_.append(message.frame);
+      if (message.type == kSync || message.type == kQuery) {
+        s_.replay_ = Replay::Sent;
+        s_.replay_blocked_ = false;
+      }
+    }
+  }
+  return action;
+}
+
+std::string StatementState::Frontend::take_injection() { return std::exchange(s_.to_client_, {}); }
+
+const sql::RewriteResult* StatementState::rewrite(std::string_view sql, const schema::Snapshot& snapshot) {
+  if (!snapshot.missing || snapshot.missing->empty()) return nullptr;
+  if (!snapshot.missing->prefilter().may_reference(sql)) return nullptr;
+  const auto started = std::chrono::steady_clock::now();
+  const auto hits_before = options_.cache->hits();
+  const sql::RewriteResult& result = options_.cache->get_or_rewrite(sql, *snapshot.missing, snapshot.facts.get());
+  const bool hit = options_.cache->hits() != hits_before;
+  options_.observer->on_cache(hit);
+  if (result.rewritten()) {
+    options_.observer->on_rewritten(result, hit, std::chrono::steady_clock::now() - started);
+    if (options_.notice_on_rewrite && !result.edits.empty()) {
+      const auto& e = result.edits.front();
+      to_client_ += wire::build_notice_response(
+          {"NOTICE", "01000",
+           "pgshim rewrote this statement: column " + e.table + "." + e.column + " is pending a migration",
+           "", ""});
+    }
+  } else if (result.reason != sql::UntouchedReason::PrefilterMiss) {
+    options_.observer->on_untouched(result.reason, result.detail);
+  }
+  return &result;
+}
+
+// Whether `sql` mentions a configured column the snapshot does not say is
+// missing: such a statement may fail with 42703 if the column is in fact
+// missing and the watcher has not seen it yet (the reactive path).
+bool StatementState::may_fail_on_pending(std::string_view sql, const schema::Snapshot& snapshot) const {
+  if (!options_.source->configured_names().may_reference(sql)) return false;
+  return std::any_of(snapshot.columns.begin(), snapshot.columns.end(),
+                     [](const schema::ColumnStatus& c) { return c.state != schema::ColumnState::Missing; });
+}
+
+FilterAction StatementState::on_query(const wire::MessageView& message, std::string& replacement) {
+  wire::Query query;
+  if (wire::parse_query(message.body, query)) return FilterAction::Forward;  // the server will say what is wrong
+  if (!prepared_.empty()) forget_statements_named_in(query.sql);
+  const auto snapshot = options_.source->current();
+  if (!snapshot) return FilterAction::Forward;
+
+  // A simple Query starts a batch of its own when nothing else is in flight.
+  if (replay_ == Replay::Off && outstanding_ == 1 && status_ == wire::TransactionStatus::Idle &&
+      may_fail_on_pending(query.sql, *snapshot)) {
+    replay_ = Replay::Recording;
+    replay_batch_.clear();
+  }
+  const sql::RewriteResult* result = rewrite(query.sql, *snapshot);
+  if (!result || !result->rewritten()) return FilterAction::Forward;
+  journal_literals(*result);
+  replacement = wire::build_query(result->sql);
+  return FilterAction::Replace;
+}
+
+bool StatementState::build_parse(std::string_view name, std::string_view sql, const std::vector<std::uint32_t>& types,
+                                 std::string& out) {
+  prepared_.erase(std::string(name));
+  const auto snapshot = options_.source->current();
+  if (!snapshot) return false;
+  const sql::RewriteResult* result = rewrite(sql, *snapshot);
+  if (!result || !result->rewritten()) return false;
+
+  // Keep the client's parameter count: every $n the rewrite no longer
+  // references is declared with the type PostgreSQL would have inferred, so
+  // Bind and ParameterDescription stay exactly as the client expects.
+  std::vector<std::uint32_t> declared = types;
+  for (const auto& dropped : result->dropped_parameters) {
+    const auto index = static_cast<std::size_t>(dropped.number - 1);
+    if (declared.size() <= index) declared.resize(index + 1, 0);
+    if (declared[index] != 0) continue;
+    const std::uint32_t oid = options_.source->type_oid(dropped.type);
+    if (oid == 0) {
+      // Undeclared and unreferenced, the server could not type the parameter:
+      // the rewrite would fail where the original fails anyway. Send the original.
+      options_.observer->on_untouched(sql::UntouchedReason::Unsupported,
+                                      "the type of a dropped parameter is unknown: " + dropped.type);
+      return false;
+    }
+    declared[index] = oid;
+  }
+  // Parameters the client left untyped stay 0 up to the highest one it typed.
+  out = wire::build_parse(name, result->sql, declared);
+  if (out.empty()) return false;
+  Prepared prepared;
+  prepared.original_sql = sql;
+  prepared.original_types = types;
+  prepared.edits = result->edits;
+  prepared.dropped_values = result->dropped_values;
+  prepared.version = snapshot->version;
+  prepared_.emplace(std::string(name), std::move(prepared));
+  return true;
+}
+
+FilterAction StatementState::on_parse(const wire::MessageView& message, std::string& replacement) {
+  wire::Parse parse;
+  if (wire::parse_parse(message.body, parse)) return FilterAction::Forward;
+  // An extended-protocol batch that starts with this Parse may be replayed.
+  if (replay_ == Replay::Off && outstanding_ == 0 && status_ == wire::TransactionStatus::Idle) {
+    const auto snapshot = options_.source->current();
+    if (snapshot && may_fail_on_pending(parse.sql, *snapshot)) {
+      replay_ = Replay::Recording;
+      replay_batch_.clear();
+    }
+  }
+  if (!build_parse(parse.statement, parse.sql, parse.parameter_types, replacement)) return FilterAction::Forward;
+  return FilterAction::Replace;
+}
+
+bool StatementState::still_valid(const Prepared& prepared, const schema::Snapshot& snapshot) const {
+  if (prepared.version == snapshot.version) return true;
+  if (!snapshot.missing) return false;
+  return std::all_of(prepared.edits.begin(), prepared.edits.end(), [&](const sql::Edit& e) {
+    return snapshot.missing->find(e.schema, e.table, e.column) != nullptr;
+  });
+}
+
+FilterAction StatementState::on_bind(const wire::MessageView& message, std::string& replacement) {
+  wire::Bind bind;
+  if (wire::parse_bind(message.body, bind)) return FilterAction::Forward;
+  const auto it = prepared_.find(std::string(bind.statement));
+  if (it == prepared_.end()) return FilterAction::Forward;
+  const auto snapshot = options_.source->current();
+  if (snapshot && !still_valid(it->second, *snapshot)) {
+    // The statement was prepared rewritten and a column it dropped has since
+    // appeared: prepare it again from the client's SQL under today's state,
+    // ahead of this Bind, and drop the server's answers to what we injected.
+    const std::string name(bind.statement);
+    const Prepared previous = std::move(it->second);
+    prepared_.erase(it);
+    std::string parse;
+    if (!build_parse(name, previous.original_sql, previous.original_types, parse)) {
+      parse = wire::build_parse(name, previous.original_sql, previous.original_types);
+    }
+    replacement = wire::build_close({wire::kTargetStatement, name}) + parse;
+    replacement.append(message.frame);
+    swallow_.push_back(kCloseComplete);
+    swallow_.push_back(kParseComplete);
+    const auto again = prepared_.find(name);
+    if (again != prepared_.end()) journal_bind(again->second, bind);
+    return FilterAction::Replace;
+  }
+  journal_bind(it->second, bind);
+  return FilterAction::Forward;
+}
+
+void StatementState::on_close(const wire::MessageView& message) {
+  wire::Target target{};
+  if (wire::parse_target(message.body, target)) return;
+  if (target.kind == wire::kTargetStatement) prepared_.erase(std::string(target.name));
+}
+
+// DEALLOCATE and DISCARD in a simple Query drop server-side statements the
+// registry must forget too. Rough but safe: forgetting too much only means a
+// later Bind is not journaled or re-prepared.
+void StatementState::forget_statements_named_in(std::string_view sql) {
+  if (sql::contains_ascii_icase(sql, "discard")) {
+    prepared_.clear();
+    return;
+  }
+  if (!sql::contains_ascii_icase(sql, "deallocate")) return;
+  for (auto it = prepared_.begin(); it != prepared_.end();) {
+    if (it->first.empty() || sql::contains_ascii_icase(sql, it->first) || sql::contains_ascii_icase(sql, " all")) {
+      it = prepared_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void StatementState::journal_literals(const sql::RewriteResult& result) {
+  for (const auto& dropped : result.dropped_values) {
+    DroppedWrite write{&dropped, std::nullopt, {}};
+    if (dropped.value.parameter == 0) write.value = dropped.value.expression;
+    for (const auto& k : dropped.key) {
+      write.key.emplace_back(k.column, k.parameter == 0 ? std::optional<std::string>(k.expression) : std::nullopt);
+    }
+    options_.observer->on_dropped_write(write);
+  }
+}
+
+void StatementState::journal_bind(const Prepared& prepared, const wire::Bind& bind) {
+  for (const auto& dropped : prepared.dropped_values) {
+    DroppedWrite write{&dropped, std::nullopt, {}};
+    write.value = dropped.value.parameter ? bind_value(bind, dropped.value.parameter)
+                                          : std::optional<std::string>(dropped.value.expression);
+    for (const auto& k : dropped.key) {
+      write.key.emplace_back(k.column, k.parameter ? bind_value(bind, k.parameter)
+                                                   : std::optional<std::string>(k.expression));
+    }
+    options_.observer->on_dropped_write(write);
+  }
+}
+
+// ---- Backend (server -> client) ----------------------------------------------------
+
+Handling StatementState::Backend::classify(char type) noexcept {
+  if (type == kReady || type == kError) return Handling::Inspect;
+  if (!s_.swallow_.empty()) return Handling::Inspect;
+  if (s_.replay_ == Replay::Holding) return Handling::Inspect;  // held back until ReadyForQuery
+  if (s_.replay_ == Replay::Sent) {
+    // The batch's first answer is not an error: it ran, no replay.
+    s_.replay_ = Replay::Off;
+    s_.replay_batch_.clear();
+  }
+  return Handling::Relay;
+}
+
+FilterAction StatementState::Backend::on_message(const wire::MessageView& message, std::string& replacement) {
+  if (!s_.swallow_.empty()) {
+    if (message.type == s_.swallow_.front()) {
+      s_.swallow_.pop_front();
+      return FilterAction::Replace;  // with nothing
+    }
+    // An injected message failed (its error comes instead) or the batch ended:
+    // the server skips to Sync, so nothing more is owed.
+    if (message.type == kError || message.type == kReady) s_.swallow_.clear();
+  }
+  if (message.type == kError) return s_.on_error(message, replacement);
+  if (message.type == kReady) return s_.on_ready(message, replacement);
+  if (s_.replay_ == Replay::Holding) {
+    s_.held_.append(message.frame);
+    return FilterAction::Replace;
+  }
+  return FilterAction::Forward;
+}
+
+std::string StatementState::Backend::take_injection() { return std::exchange(s_.to_server_, {}); }
+
+FilterAction StatementState::on_error(const wire::MessageView& message, std::string& replacement) {
+  wire::ErrorFields fields;
+  if (wire::parse_error_fields(message.body, fields)) return FilterAction::Forward;
+  const auto severity = fields.severity();
+  server_fatal_ = severity == "FATAL" || severity == "PANIC";
+  if (!active() || fields.sqlstate() != kUndefinedColumn) {
+    if (replay_ == Replay::Sent) {
+      replay_ = Replay::Off;
+      replay_batch_.clear();
+    }
+    if (replay_ == Replay::Holding) {
+      held_.append(message.frame);
+      return FilterAction::Replace;
+    }
+    return FilterAction::Forward;
+  }
+  // 42703: does it name a configured column? The watcher decides and marks it.
+  const bool newly_missing = options_.source->report_undefined_column(fields.message());
+  if (replay_ == Replay::Sent) {
+    replay_ = Replay::Holding;
+    held_.assign(message.frame);
+    held_message_ = fields.message();
+    (void)newly_missing;
+    return FilterAction::Replace;
+  }
+  const bool in_block = status_ != wire::TransactionStatus::Idle;
+  options_.observer->on_intercepted_error(false, in_block ? "inside a transaction block"
+                                                          : "other messages were already answered");
+  return FilterAction::Forward;
+}
+
+FilterAction StatementState::on_ready(const wire::MessageView& message, std::string& replacement) {
+  wire::ReadyForQuery ready{};
+  if (!wire::parse_ready_for_query(message.body, ready)) status_ = ready.status;
+  if (outstanding_ > 0) --outstanding_;
+  if (replay_ == Replay::Sent) {
+    replay_ = Replay::Off;  // answered without an error
+    replay_batch_.clear();
+  }
+  if (replay_ != Replay::Holding) return FilterAction::Forward;
+
+  // The recorded batch failed with 42703 on a configured column, outside any
+  // transaction block, before anything reached the client: replay it with the
+  // column now known missing. The server rolled the failed batch back, so
+  // running it again is what the client asked for, once.
+  replay_ = Replay::Off;
+  std::string batch = std::exchange(replay_batch_, {});
+  if (replay_blocked_) {
+    options_.observer->on_intercepted_error(false, "the client sent more before the answer");
+    replacement = std::exchange(held_, {});
+    replacement.append(message.frame);
+    return FilterAction::Replace;
+  }
+  std::string replayed;
+  bool rewritten = false;
+  std::string_view rest(batch);
+  while (!rest.empty()) {
+    const auto decoded = wire::decode_message(rest);
+    const auto* done = std::get_if<wire::Complete<wire::MessageView>>(&decoded);
+    if (!done) break;
+    const wire::MessageView m = done->value;
+    std::string out;
+    if (m.type == kQuery) {
+      wire::Query q;
+      const auto snapshot = options_.source->current();
+      const sql::RewriteResult* r = (!wire::parse_query(m.body, q) && snapshot) ? rewrite(q.sql, *snapshot) : nullptr;
+      if (r && r->rewritten()) {
+        journal_literals(*r);
+        out = wire::build_query(r->sql);
+        rewritten = true;
+      }
+    } else if (m.type == kParse) {
+      wire::Parse p;
+      if (!wire::parse_parse(m.body, p) && build_parse(p.statement, p.sql, p.parameter_types, out)) rewritten = true;
+    }
+    replayed += out.empty() ? std::string(m.frame) : out;
+    rest.remove_prefix(done->consumed);
+  }
+  if (!rewritten) {
+    // Nothing to rewrite after all (the error named something else): the
+    // client gets the server's answer as it was.
+    options_.observer->on_intercepted_error(false, "the statement could not be rewritten");
+    replacement = std::exchange(held_, {});
+    replacement.append(message.frame);
+    return FilterAction::Replace;
+  }
+  options_.observer->on_intercepted_error(true, "");
+  held_.clear();
+  to_server_ = std::move(replayed);
+  ++outstanding_;  // the replayed batch ends in a Sync or is a Query
+  return FilterAction::Replace;  // the ReadyForQuery of the failed attempt is not the client's
+}
+
+}  // namespace pgshim::proxy

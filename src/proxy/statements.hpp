@@ -1,0 +1,129 @@
+#pragma once
+// A session's statement-level protocol state, and the two message filters the
+// relay pumps run with it:
+//   - the frontend filter (client -> server) rewrites Query and Parse messages
+//     that mention a missing pending column, declares the parameters a rewrite
+//     left unreferenced, remembers which prepared statements were rewritten,
+//     re-prepares them once their column is present, and records a statement
+//     that may fail with 42703 so it can be replayed;
+//   - the backend filter (server -> client) tracks ReadyForQuery, intercepts
+//     42703 errors naming a configured column, and swallows the responses to
+//     messages pgshim injected.
+// With no pending column configured, neither filter inspects anything beyond
+// Terminate, ReadyForQuery and ErrorResponse: the relay stays a byte pump.
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "pgshim/proxy/pending.hpp"
+#include "pgshim/sql/cache.hpp"
+#include "pgshim/wire/messages.hpp"
+#include "pump.hpp"
+
+namespace pgshim::proxy {
+
+class StatementState {
+ public:
+  struct Options {
+    PendingSource* source = nullptr;      // null: no pending columns configured
+    SessionObserver* observer = nullptr;  // required when source is set
+    sql::RewriteCache* cache = nullptr;   // the thread's cache
+    bool notice_on_rewrite = false;
+    std::size_t max_replay_bytes = 1 << 20;
+  };
+  explicit StatementState(Options options);
+
+  [[nodiscard]] MessageFilter& frontend() noexcept { return frontend_; }
+  [[nodiscard]] MessageFilter& backend() noexcept { return backend_; }
+
+  [[nodiscard]] bool terminated() const noexcept { return terminated_; }
+  [[nodiscard]] bool server_fatal() const noexcept { return server_fatal_; }
+  [[nodiscard]] wire::TransactionStatus status() const noexcept { return status_; }
+
+ private:
+  // A prepared statement pgshim sent rewritten.
+  struct Prepared {
+    std::string original_sql;
+    std::vector<std::uint32_t> original_types;
+    std::vector<sql::Edit> edits;
+    std::vector<sql::DroppedValue> dropped_values;
+    std::uint64_t version = 0;  // the snapshot it was rewritten under
+  };
+
+  // Replay of a statement that may fail with 42703 (see statements.cpp).
+  enum class Replay {
+    Off,        // nothing recorded
+    Recording,  // the batch is being sent and copied
+    Sent,       // the batch is complete; waiting for its first response
+    Holding,    // its first response was a 42703 for a configured column: held back
+  };
+
+  class Frontend final : public MessageFilter {
+   public:
+    explicit Frontend(StatementState& s) : s_(s) {}
+    [[nodiscard]] Handling classify(char type) noexcept override;
+    [[nodiscard]] FilterAction on_message(const wire::MessageView& message, std::string& replacement) override;
+    [[nodiscard]] std::string take_injection() override;
+
+   private:
+    StatementState& s_;
+  };
+  class Backend final : public MessageFilter {
+   public:
+    explicit Backend(StatementState& s) : s_(s) {}
+    [[nodiscard]] Handling classify(char type) noexcept override;
+    [[nodiscard]] FilterAction on_message(const wire::MessageView& message, std::string& replacement) override;
+    [[nodiscard]] std::string take_injection() override;
+
+   private:
+    StatementState& s_;
+  };
+
+  [[nodiscard]] bool active() const noexcept { return options_.source != nullptr; }
+  FilterAction on_query(const wire::MessageView& message, std::string& replacement);
+  FilterAction on_parse(const wire::MessageView& message, std::string& replacement);
+  FilterAction on_bind(const wire::MessageView& message, std::string& replacement);
+  void on_close(const wire::MessageView& message);
+  FilterAction on_error(const wire::MessageView& message, std::string& replacement);
+  FilterAction on_ready(const wire::MessageView& message, std::string& replacement);
+
+  // The rewrite of `sql` under the current snapshot (cached), or nullptr when
+  // nothing is missing or the prefilter misses.
+  const sql::RewriteResult* rewrite(std::string_view sql, const schema::Snapshot& snapshot);
+  // Builds a Parse for `name` from the client's SQL and types under the current
+  // snapshot; registers or forgets the statement. False: send it as it came.
+  bool build_parse(std::string_view name, std::string_view sql, const std::vector<std::uint32_t>& types,
+                   std::string& out);
+  void journal_literals(const sql::RewriteResult& result);
+  void journal_bind(const Prepared& prepared, const wire::Bind& bind);
+  void forget_statements_named_in(std::string_view sql);
+  [[nodiscard]] bool still_valid(const Prepared& prepared, const schema::Snapshot& snapshot) const;
+  [[nodiscard]] bool may_fail_on_pending(std::string_view sql, const schema::Snapshot& snapshot) const;
+
+  Options options_;
+  Frontend frontend_;
+  Backend backend_;
+
+  std::unordered_map<std::string, Prepared> prepared_;
+  // Responses the server owes for messages pgshim injected (CloseComplete,
+  // ParseComplete), to be dropped in order.
+  std::deque<char> swallow_;
+  // Query and Sync messages sent whose ReadyForQuery has not come back yet.
+  int outstanding_ = 0;
+  wire::TransactionStatus status_ = wire::TransactionStatus::Idle;
+  bool terminated_ = false;
+  bool server_fatal_ = false;
+
+  Replay replay_ = Replay::Off;
+  bool replay_blocked_ = false;  // the client sent more while a batch awaited its answer
+  std::string replay_batch_;  // the recorded client messages, as sent
+  std::string held_;          // the held-back ErrorResponse and what followed it
+  std::string held_message_;  // the 42703's message text
+  std::string to_client_;     // notices for the client (frontend injection)
+  std::string to_server_;     // a replay for the server (backend injection)
+};
+
+}  // namespace pgshim::proxy

@@ -15,6 +15,7 @@
 #     --pgshim BIN        pgshim binary (default $PGSHIM_BIN, else build*/src/app/pgshim)
 #     --no-pgshim         run the direct and PgBouncer columns only
 #     --out FILE          also write the markdown report to FILE
+#   (--modes "" --storm-clients 0 measures only the idle-connection memory)
 #
 # Everything runs on 127.0.0.1 and is started and stopped here, by PID: a
 # throwaway PostgreSQL 15 (scripts/pg-sandbox.sh, max_connections raised so that
@@ -341,7 +342,7 @@ report=$work/report.md
   echo "Client, proxies and server share the machine; all on 127.0.0.1, plain TCP, trust auth."
   echo "\`!\` marks a run with failed transactions."
   echo
-  cat "$table"
+  if ((${#rows[@]} > 0)); then cat "$table"; else echo "(no pgbench rows requested)"; fi
   if ((idle > 0)); then
     echo
     echo "### Resident memory with $idle idle client connections (each ran one SELECT 1)"

@@ -42,28 +42,20 @@ class ParseTree {
   PgQuery__ParseResult* tree_ = nullptr;
 };
 
-// pg_query_scan + the unpacked PgQuery__ScanResult.
+// pg_query_scan's serialized ScanResult (decoded by TokenStream::decode).
 class ScanTokens {
  public:
-  explicit ScanTokens(const char* sql) : raw_(pg_query_scan(sql)) {
-    if (raw_.error == nullptr) {
-      scan_ = pg_query__scan_result__unpack(nullptr, raw_.pbuf.len,
-                                            reinterpret_cast<const uint8_t*>(raw_.pbuf.data));
-    }
-  }
-  ~ScanTokens() {
-    if (scan_ != nullptr) pg_query__scan_result__free_unpacked(scan_, nullptr);
-    pg_query_free_scan_result(raw_);
-  }
+  explicit ScanTokens(const char* sql) : raw_(pg_query_scan(sql)) {}
+  ~ScanTokens() { pg_query_free_scan_result(raw_); }
   ScanTokens(const ScanTokens&) = delete;
   ScanTokens& operator=(const ScanTokens&) = delete;
 
-  [[nodiscard]] bool ok() const noexcept { return raw_.error == nullptr && scan_ != nullptr; }
-  [[nodiscard]] const PgQuery__ScanResult* scan() const noexcept { return scan_; }
+  [[nodiscard]] bool ok() const noexcept { return raw_.error == nullptr; }
+  [[nodiscard]] const uint8_t* data() const noexcept { return reinterpret_cast<const uint8_t*>(raw_.pbuf.data); }
+  [[nodiscard]] std::size_t size() const noexcept { return raw_.pbuf.len; }
 
  private:
   PgQueryScanResult raw_;
-  PgQuery__ScanResult* scan_ = nullptr;
 };
 
 }  // namespace pgshim::sql::detail

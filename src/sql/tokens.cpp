@@ -49,13 +49,90 @@ constexpr int kDot = '.';
 
 }  // namespace
 
-TokenStream::TokenStream(const PgQuery__ScanResult& scan) {
-  tokens_.reserve(scan.n_tokens);
-  for (std::size_t i = 0; i < scan.n_tokens; ++i) {
-    const PgQuery__ScanToken* t = scan.tokens[i];
-    if (t->token == PG_QUERY__TOKEN__SQL_COMMENT || t->token == PG_QUERY__TOKEN__C_COMMENT) continue;
-    tokens_.push_back(Token{t->start, t->end, static_cast<int>(t->token)});
+namespace {
+
+// Protocol Buffers base-128 varint; false on truncation or overlong input.
+[[nodiscard]] bool read_varint(const uint8_t*& p, const uint8_t* end, uint64_t& out) noexcept {
+  out = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (p >= end) return false;
+    const uint8_t b = *p++;
+    out |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if ((b & 0x80) == 0) return true;
   }
+  return false;
+}
+
+// Skips one field of wire type `wire` (varint, 64-bit, length-delimited, 32-bit).
+[[nodiscard]] bool skip_field(const uint8_t*& p, const uint8_t* end, uint64_t wire) noexcept {
+  uint64_t v = 0;
+  switch (wire) {
+    case 0:
+      return read_varint(p, end, v);
+    case 1:
+      if (end - p < 8) return false;
+      p += 8;
+      return true;
+    case 2:
+      if (!read_varint(p, end, v) || v > static_cast<uint64_t>(end - p)) return false;
+      p += v;
+      return true;
+    case 5:
+      if (end - p < 4) return false;
+      p += 4;
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool TokenStream::decode(const uint8_t* data, std::size_t len) {
+  tokens_.clear();
+  tokens_.reserve(len / 8);
+  const uint8_t* p = data;
+  const uint8_t* end = data + len;
+  while (p < end) {
+    uint64_t key = 0;
+    if (!read_varint(p, end, key)) return false;
+    if (key != ((2U << 3) | 2U)) {  // not `tokens`
+      if (!skip_field(p, end, key & 7U)) return false;
+      continue;
+    }
+    uint64_t n = 0;
+    if (!read_varint(p, end, n) || n > static_cast<uint64_t>(end - p)) return false;
+    const uint8_t* q = p;
+    const uint8_t* qend = p + n;
+    p = qend;
+    Token t;
+    while (q < qend) {
+      uint64_t k = 0;
+      uint64_t v = 0;
+      if (!read_varint(q, qend, k)) return false;
+      if ((k & 7U) != 0) {
+        if (!skip_field(q, qend, k & 7U)) return false;
+        continue;
+      }
+      if (!read_varint(q, qend, v)) return false;
+      switch (k >> 3) {
+        case 1:
+          t.start = static_cast<int>(v);
+          break;
+        case 2:
+          t.end = static_cast<int>(v);
+          break;
+        case 4:
+          t.kind = static_cast<int>(v);
+          break;
+        default:
+          break;
+      }
+    }
+    if (t.kind == PG_QUERY__TOKEN__SQL_COMMENT || t.kind == PG_QUERY__TOKEN__C_COMMENT) continue;
+    tokens_.push_back(t);
+  }
+  return true;
 }
 
 std::size_t TokenStream::first_at_or_after(int location) const noexcept {

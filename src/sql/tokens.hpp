@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace pgshim::sql::detail {
@@ -27,9 +28,14 @@ inline constexpr std::size_t kNoToken = static_cast<std::size_t>(-1);
 class TokenStream {
  public:
   TokenStream() = default;
-  explicit TokenStream(const PgQuery__ScanResult& scan);
+  explicit TokenStream(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
+  // Decodes pg_query_scan's serialized ScanResult directly (ScanResult.tokens = 2;
+  // ScanToken: start = 1, end = 2, token = 4): unpacking it with protobuf-c costs
+  // a malloc per token. False if the bytes are not such a message.
+  [[nodiscard]] bool decode(const uint8_t* data, std::size_t len);
 
   [[nodiscard]] std::size_t size() const noexcept { return tokens_.size(); }
+  [[nodiscard]] const std::vector<Token>& tokens() const noexcept { return tokens_; }
   [[nodiscard]] const Token& operator[](std::size_t i) const noexcept { return tokens_[i]; }
 
   // Index of the token starting exactly at `location`, or kNoToken.

@@ -6,7 +6,10 @@
 // deep inside statements that do reference the pending column.
 // Invariants checked (abort on violation): a Rewritten result has edits, parses
 // with libpg_query, and rewriting it again changes nothing; an Untouched result
-// has no SQL; dropped parameters are numbered from 1.
+// has no SQL; dropped parameters are numbered from 1. Differentially: on input
+// PostgreSQL's parser accepts, the rewriter's tokenizer finds the same token
+// boundaries as libpg_query's scanner (U&'' literals aside, where the scanner
+// reports truncated extents).
 #include <pg_query.h>
 
 #include <cstddef>
@@ -14,8 +17,12 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "lexer.hpp"
+#include "pg_query_handles.hpp"
 #include "pgshim/sql/rewriter.hpp"
+#include "tokens.hpp"
 
 namespace {
 
@@ -68,6 +75,18 @@ bool parses(const std::string& sql) {
   return ok;
 }
 
+void check_lexer(const std::string& sql) {
+  if (sql.find("U&") != std::string::npos || sql.find("u&") != std::string::npos || !parses(sql)) return;
+  const pgshim::sql::detail::ScanTokens scan(sql.c_str());
+  pgshim::sql::detail::TokenStream reference;
+  if (!scan.ok() || !reference.decode(scan.data(), scan.size())) return;
+  std::vector<pgshim::sql::detail::Token> mine;
+  if (!pgshim::sql::detail::lex(sql, mine) || mine.size() != reference.size()) std::abort();
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    if (mine[i].start != reference[i].start || mine[i].end != reference[i].end) std::abort();
+  }
+}
+
 void check(std::string_view sql, const CatalogFacts* f) {
   const RewriteResult r = rewrite(sql, missing(), f);
   if (!r.rewritten()) {
@@ -91,6 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
   if ((mode & 0x80) == 0) {
     check(rest, f);
+    if (rest.find('\0') == std::string_view::npos) check_lexer(std::string(rest));
     return 0;
   }
   if (rest.size() < 3) return 0;

@@ -4,7 +4,7 @@
 # function, a sequence, comments, a large object) is dumped in custom format
 # through the target and restored through it (with 2 parallel jobs) into a new
 # database; plain, owner-less dumps of both are identical, and non-empty.
-TEST_NAME=client_dump_restore
+export TEST_NAME=client_dump_restore
 # shellcheck source=../support/client-common.sh
 source "$(dirname "$0")/../support/client-common.sh"
 

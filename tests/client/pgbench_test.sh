@@ -3,7 +3,7 @@
 # loads exactly 100000 accounts, then -S with -M simple / extended / prepared and
 # 4 clients on 2 threads completes every transaction, as do a read-write run and
 # a connection-per-transaction (-C) run.
-TEST_NAME=client_pgbench
+export TEST_NAME=client_pgbench
 # shellcheck source=../support/client-common.sh
 source "$(dirname "$0")/../support/client-common.sh"
 

@@ -6,7 +6,7 @@
 #
 # Run through tests/support/with-pgshim.sh [--direct] [--tls] -- psql_test.sh [--tls]
 # (--tls, or TARGET_TLS=1 from the runner, enables the TLS checks).
-TEST_NAME=client_psql
+export TEST_NAME=client_psql
 # shellcheck source=../support/client-common.sh
 source "$(dirname "$0")/../support/client-common.sh"
 
@@ -133,7 +133,7 @@ for sslmode in disable prefer; do
   assert_eq "md5 login (sslmode=$sslmode)" "pgshim_md5" \
     "$(PGSSLMODE=$sslmode PGPASSWORD=md5-pass q -d app -U pgshim_md5 -c 'SELECT current_user')"
   assert_eq "trust login (sslmode=$sslmode)" "pgshim_trust" \
-    "$(PGSSLMODE=$sslmode PGPASSWORD= q -d app -U pgshim_trust -w -c 'SELECT current_user')"
+    "$(PGSSLMODE=$sslmode PGPASSWORD='' q -d app -U pgshim_trust -w -c 'SELECT current_user')"
   for user in pgshim_scram pgshim_md5; do
     set +e
     err=$(PGSSLMODE=$sslmode PGPASSWORD=wrong-pass q -d app -U $user -c 'SELECT 1' 2>&1)
@@ -145,7 +145,7 @@ for sslmode in disable prefer; do
       "FATAL:  password authentication failed for user \"$user\"" "$err"
   done
   # A password-less attempt at a password role fails cleanly without a prompt.
-  err=$(PGSSLMODE=$sslmode PGPASSWORD= q -d app -U pgshim_md5 -w -c 'SELECT 1' 2>&1) \
+  err=$(PGSSLMODE=$sslmode PGPASSWORD='' q -d app -U pgshim_md5 -w -c 'SELECT 1' 2>&1) \
     && fail "md5 role logged in without a password"
   assert_contains "no password supplied" "no password supplied" "$err"
 done

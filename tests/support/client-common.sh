@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the shell client tests (sourced, never run). Expects the
 # environment tests/support/with-pgshim.sh exports (TARGET_HOST, TARGET_PORT,
 # DIRECT_PORT, TARGET_KIND, TARGET_TLS, PGSANDBOX_*).

@@ -248,6 +248,43 @@ std::string query_value(PGconn* conn, const std::string& sql) {
   return std::string("ERROR ") + (state ? state : "?");
 }
 
+IncidentDatabase::IncidentDatabase(const std::string& prefix) {
+  static int counter = 0;
+  name_ = prefix + "_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+  const auto& sb = Sandbox::get();
+  auto admin = connect("host=" + sb.host + " port=" + std::to_string(sb.port) +
+                       " dbname=postgres user=pgshim_scram password=scram-pass");
+  if (PQstatus(admin.get()) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(admin.get()));
+  if (query_value(admin.get(), "create database \"" + name_ + "\"").rfind("ERROR", 0) == 0) {
+    throw std::runtime_error("cannot create database " + name_);
+  }
+  const char* source = std::getenv("PGSHIM_SOURCE_DIR");
+  const std::string schema = read_file(std::string(source ? source : ".") + "/config/incident-schema.sql");
+  if (schema.empty()) throw std::runtime_error("cannot read config/incident-schema.sql");
+  auto db = direct();
+  Result r(PQexec(db.get(), schema.c_str()));
+  if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw std::runtime_error(PQresultErrorMessage(r.get()));
+}
+
+IncidentDatabase::~IncidentDatabase() {
+  const auto& sb = Sandbox::get();
+  auto admin = connect("host=" + sb.host + " port=" + std::to_string(sb.port) +
+                       " dbname=postgres user=pgshim_scram password=scram-pass");
+  (void)query_value(admin.get(), "drop database if exists \"" + name_ + "\" with (force)");
+}
+
+std::string IncidentDatabase::url_with_credentials(const std::string& password) const {
+  const auto& sb = Sandbox::get();
+  return "postgres://pgshim_scram:" + password + "@" + sb.host + ":" + std::to_string(sb.port) + "/" + name_ +
+         "?sslmode=disable";
+}
+
+Connection IncidentDatabase::direct() const {
+  const auto& sb = Sandbox::get();
+  return connect("host=" + sb.host + " port=" + std::to_string(sb.port) + " dbname=" + name_ +
+                 " user=pgshim_scram password=scram-pass");
+}
+
 std::string startup_message(const std::vector<std::pair<std::string, std::string>>& params) {
   return wire::build_startup(params);
 }

@@ -94,6 +94,25 @@ using Result = std::unique_ptr<PGresult, PGresultDeleter>;
 // prefixed with "ERROR " when it fails.
 [[nodiscard]] std::string query_value(PGconn* conn, const std::string& sql);
 
+// A database of its own for one test, holding the incident's schema
+// (config/incident-schema.sql); dropped (WITH FORCE) when destroyed.
+class IncidentDatabase {
+ public:
+  explicit IncidentDatabase(const std::string& prefix);
+  ~IncidentDatabase();
+  IncidentDatabase(const IncidentDatabase&) = delete;
+  IncidentDatabase& operator=(const IncidentDatabase&) = delete;
+
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  // postgres://pgshim_scram:scram-pass@HOST:PORT/NAME?sslmode=disable
+  [[nodiscard]] std::string url_with_credentials(const std::string& password = "scram-pass") const;
+  // A direct connection (not through pgshim) as pgshim_scram.
+  [[nodiscard]] Connection direct() const;
+
+ private:
+  std::string name_;
+};
+
 // A StartupMessage for protocol 3.0 with these parameters.
 [[nodiscard]] std::string startup_message(const std::vector<std::pair<std::string, std::string>>& params);
 

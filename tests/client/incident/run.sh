@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# The incident, replayed (issue 4, "Proof"): one real-client test against its own
+# database and its own pgshim(s).
+#
+#   tests/client/incident/run.sh node|pq|orm|psql|prisma|reactive
+#
+# Common part, done here for every test:
+#   1. a database incident_<test>_<pid>, created directly (not through pgshim) and
+#      loaded with config/incident-schema.sql: `environments` lacks `last_error`;
+#   2. pgshim on 127.0.0.1:0 (ready file), upstream = that database, configured
+#      with the pending column environments.last_error:text and a 300 ms poll.
+#      The upstream URL carries the scram role's credentials (used only by
+#      pgshim's schema watcher); the reactive test gives it a WRONG password, so
+#      the watcher can never check the catalog and the column stays Unknown, and
+#      starts a second, fresh pgshim for the in-transaction case;
+#   3. the test itself, with (exported):
+#        INCIDENT_TEST, INCIDENT_DB         test name, database name
+#        INCIDENT_HOST, INCIDENT_PORT       pgshim's address
+#        INCIDENT_LOG, INCIDENT_JOURNAL     pgshim's log file, its dropped-write journal
+#        INCIDENT_PORT2, INCIDENT_LOG2      the second pgshim (reactive test only)
+#        INCIDENT_POLL_MS                   the schema poll interval
+#        DIRECT_PORT                        PostgreSQL itself (setup, checks, the ALTER)
+#        INCIDENT_USER, INCIDENT_PASSWORD   the scram role clients log in with
+#        PGSANDBOX_*                        everything from the sandbox env file
+#   4. pgshim stopped by PID (SIGTERM, bounded wait, then SIGKILL), its exit status
+#      checked (a crash or a hang fails the test), the database dropped directly
+#      (WITH FORCE), pgshim's log printed when anything failed.
+#
+# Environment in: PGSANDBOX_ENV, PGSHIM_BIN (as ctest sets them, see
+# tests/CMakeLists.txt). Exit status: the test's, or non-zero when pgshim failed.
+set -uo pipefail
+
+readonly kReadyTimeout=15 # seconds for pgshim to write its ready file
+readonly kStopTimeout=20  # seconds for pgshim to drain and exit after SIGTERM
+readonly kPollMs=300
+readonly kMigration=20250804020810_add_last_error_to_environments
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../../.." && pwd)
+
+say() { echo "incident: $*" >&2; }
+die() { say "$*"; exit 2; }
+
+[[ $# -eq 1 ]] || die "usage: run.sh node|pq|orm|psql|prisma|reactive"
+test_name=$1
+case $test_name in
+  node | pq | orm | psql | prisma | reactive) ;;
+  *) die "unknown test '$test_name'" ;;
+esac
+
+[[ -n ${PGSANDBOX_ENV:-} && -f $PGSANDBOX_ENV ]] \
+  || die "PGSANDBOX_ENV is not set or does not name an env file (start scripts/pg-sandbox.sh first)"
+set -a
+# shellcheck disable=SC1090
+source "$PGSANDBOX_ENV"
+set +a
+[[ -n ${PGSANDBOX_PORT:-} ]] || die "$PGSANDBOX_ENV has no PGSANDBOX_PORT"
+[[ -n ${PGSHIM_BIN:-} && -x $PGSHIM_BIN ]] || die "PGSHIM_BIN='${PGSHIM_BIN:-}' is not an executable (is pgshim built?)"
+
+PGBIN=${PGSANDBOX_BIN:-/usr/lib/postgresql/15/bin}
+export INCIDENT_TEST=$test_name
+export INCIDENT_DB="incident_${test_name}_$$"
+export INCIDENT_HOST=127.0.0.1
+export INCIDENT_USER=pgshim_scram INCIDENT_PASSWORD=scram-pass
+export INCIDENT_POLL_MS=$kPollMs
+export DIRECT_PORT=$PGSANDBOX_PORT
+export PGSHIM_SOURCE_DIR=$src
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/incident-${test_name}.XXXXXX")
+export INCIDENT_WORK=$work
+pids=()   # pgshims started by this script
+logs=()
+db_created=0
+
+# psql straight to the server (never through pgshim), bounded.
+direct_psql() {
+  PGPASSWORD=$INCIDENT_PASSWORD PGCONNECT_TIMEOUT=10 timeout -k 5 60 \
+    "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$DIRECT_PORT" -U "$INCIDENT_USER" "$@"
+}
+
+show_logs() {
+  local l
+  for l in "${logs[@]}"; do
+    [[ -f $l ]] || continue
+    say "----- pgshim log ($l, last 150 lines) -----"
+    tail -n 150 "$l" >&2
+    say "----- end of pgshim log -----"
+  done
+  if [[ -s $work/journal.jsonl ]]; then
+    say "----- journal (last 20 lines) -----"
+    tail -n 20 "$work/journal.jsonl" >&2
+  fi
+}
+
+cleanup() {
+  # Last resort (the runner was interrupted): the pgshims this script started, by PID.
+  local p
+  for p in "${pids[@]}"; do
+    [[ -n $p ]] && kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+  done
+  if [[ $db_created -eq 1 ]]; then
+    direct_psql -d postgres -c "DROP DATABASE IF EXISTS \"$INCIDENT_DB\" WITH (FORCE)" >/dev/null 2>&1 \
+      || say "warning: could not drop $INCIDENT_DB"
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- 1. the incident's database -------------------------------------------
+direct_psql -d postgres -c "CREATE DATABASE \"$INCIDENT_DB\"" >/dev/null || die "CREATE DATABASE $INCIDENT_DB failed"
+db_created=1
+direct_psql -d "$INCIDENT_DB" -f "$src/config/incident-schema.sql" >/dev/null || die "loading config/incident-schema.sql failed"
+has=$(direct_psql -d "$INCIDENT_DB" -c "SELECT count(*) FROM information_schema.columns WHERE table_name = 'environments' AND column_name = 'last_error'")
+[[ $has == 0 ]] || die "the fresh database already has environments.last_error"
+
+# --- 2. pgshim ---------------------------------------------------------------
+# start_pgshim PASSWORD TAG: starts one pgshim, waits (bounded) for its ready file,
+# sets $started_port.
+start_pgshim() {
+  local password=$1 tag=$2
+  local ready=$work/ready.$tag log=$work/pgshim.$tag.log
+  local upstream="postgres://${INCIDENT_USER}:${password}@127.0.0.1:${PGSANDBOX_PORT}/${INCIDENT_DB}?sslmode=disable"
+  local args=(--listen 127.0.0.1:0 --ready-file "$ready" --upstream "$upstream"
+    --pending "environments.last_error:text:${kMigration}"
+    --schema-poll-interval "${kPollMs}ms"
+    --journal "$work/journal.jsonl"
+    --log-level debug)
+  # TODO(observability): once /metrics, /status and Alertmanager are wired, add
+  #   --metrics-listen 127.0.0.1:0 (and the Alertmanager/webhook settings) here and
+  #   export INCIDENT_METRICS_ADDR / INCIDENT_ALERTMANAGER_URL for the tests' hooks
+  #   (checkObservability() in node/test/helpers.mjs, check_observability() in
+  #   python/common.py, check_observability in psql_test.sh).
+  say "starting pgshim [$tag]: $PGSHIM_BIN ${args[*]//:${password}@/:***@}"
+  "$PGSHIM_BIN" "${args[@]}" >"$log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  logs+=("$log")
+  local deadline=$((SECONDS + kReadyTimeout)) addr=""
+  while :; do
+    if [[ -s $ready ]]; then
+      addr=$(head -n 1 "$ready")
+      [[ $addr =~ ^[0-9.]+:[0-9]+$ ]] && break
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid"
+      say "pgshim [$tag] exited with status $? before it was ready"
+      show_logs
+      exit 2
+    fi
+    if ((SECONDS >= deadline)); then
+      say "pgshim [$tag] wrote no valid ready file within ${kReadyTimeout}s"
+      show_logs
+      exit 2
+    fi
+    sleep 0.05
+  done
+  started_port=${addr##*:}
+  started_log=$log
+  say "pgshim [$tag] (pid $pid) listening on $addr"
+}
+
+started_port="" started_log=""
+if [[ $test_name == reactive ]]; then
+  start_pgshim wrong-password a
+  export INCIDENT_PORT=$started_port INCIDENT_LOG=$started_log
+  start_pgshim wrong-password b
+  export INCIDENT_PORT2=$started_port INCIDENT_LOG2=$started_log
+else
+  start_pgshim "$INCIDENT_PASSWORD" a
+  export INCIDENT_PORT=$started_port INCIDENT_LOG=$started_log
+fi
+export INCIDENT_JOURNAL=$work/journal.jsonl
+
+# --- 3. the test -------------------------------------------------------------
+# ensure_npm DIR: npm ci (or, for Prisma, install without lifecycle scripts) when
+# node_modules is missing or older than the lock file; serialised by a lock.
+ensure_npm() {
+  local dir=$1; shift
+  if [[ ! -f $dir/node_modules/.package-lock.json || $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+    (
+      flock -w 300 9 || { say "timed out waiting for the npm install lock in $dir"; exit 1; }
+      if [[ ! -f $dir/node_modules/.package-lock.json || $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+        say "npm ci $* in $dir"
+        (cd "$dir" && timeout -k 5 280 npm ci --no-audit --no-fund --loglevel=error "$@") >&2
+      fi
+    ) 9>"$dir/.npm-install.lock"
+  fi
+}
+
+rc=0
+case $test_name in
+  node | reactive)
+    ensure_npm "$here/node" || exit 1
+    (cd "$here/node" && timeout -k 5 240 node --test --test-timeout=120000 --test-reporter=spec \
+      "test/${test_name/node/incident}.test.mjs")
+    rc=$? ;;
+  pq)
+    timeout -k 5 120 /usr/bin/python3 "$here/python/pq_describe_test.py"; rc=$? ;;
+  orm)
+    timeout -k 5 120 /usr/bin/python3 "$here/python/psycopg_sqlalchemy_test.py"; rc=$? ;;
+  psql)
+    timeout -k 5 120 "$here/psql_test.sh"; rc=$? ;;
+  prisma)
+    # --ignore-scripts: @prisma/engines' postinstall would download native engines.
+    ensure_npm "$here/prisma" --ignore-scripts || exit 1
+    (
+      cd "$here/prisma" || exit 1
+      # The client generator needs no engine, but `prisma generate` looks for one
+      # first and downloads it when no path is set: give it paths that exist.
+      PRISMA_SCHEMA_ENGINE_BINARY=/bin/false PRISMA_QUERY_ENGINE_LIBRARY=/bin/false \
+        PRISMA_HIDE_UPDATE_MESSAGE=1 CHECKPOINT_DISABLE=1 \
+        timeout -k 5 120 ./node_modules/.bin/prisma generate --schema schema.prisma >"$work/generate.log" 2>&1 \
+        || { say "prisma generate failed:"; cat "$work/generate.log" >&2; exit 1; }
+      timeout -k 5 240 node --test --test-timeout=120000 --test-reporter=spec prisma.test.mjs
+    )
+    rc=$? ;;
+esac
+[[ $rc -eq 0 ]] || say "the test exited with status $rc"
+
+# --- 4. stop pgshim(s) by PID -----------------------------------------------
+failed=0
+[[ $rc -eq 0 ]] || failed=1
+for i in "${!pids[@]}"; do
+  p=${pids[$i]}
+  if ! kill -0 "$p" 2>/dev/null; then
+    wait "$p"; s=$?
+    say "pgshim (pid $p) exited on its own during the test (status $s)"
+    failed=1
+  else
+    kill -TERM "$p"
+    deadline=$((SECONDS + kStopTimeout))
+    while kill -0 "$p" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
+    if kill -0 "$p" 2>/dev/null; then
+      say "pgshim (pid $p) did not exit within ${kStopTimeout}s of SIGTERM; killing it"
+      kill -KILL "$p" 2>/dev/null
+      wait "$p" 2>/dev/null
+      failed=1
+    else
+      wait "$p"; s=$?
+      [[ $s -eq 0 ]] || { say "pgshim (pid $p) exited with status $s after SIGTERM"; failed=1; }
+    fi
+  fi
+  pids[$i]=""
+done
+if [[ $failed -eq 1 ]]; then
+  show_logs
+  [[ $rc -ne 0 ]] || rc=1
+  say "FAIL client_incident_$test_name"
+else
+  say "PASS client_incident_$test_name"
+fi
+exit "$rc"

@@ -12,12 +12,13 @@
 #      The upstream URL carries the scram role's credentials (used only by
 #      pgshim's schema watcher); the reactive test gives it a WRONG password, so
 #      the watcher can never check the catalog and the column stays Unknown, and
-#      starts a second, fresh pgshim for the in-transaction case;
+#      starts three more fresh pgshims (in-transaction, simple Query, named Parse);
 #   3. the test itself, with (exported):
 #        INCIDENT_TEST, INCIDENT_DB         test name, database name
 #        INCIDENT_HOST, INCIDENT_PORT       pgshim's address
 #        INCIDENT_LOG, INCIDENT_JOURNAL     pgshim's log file, its dropped-write journal
-#        INCIDENT_PORT2, INCIDENT_LOG2      the second pgshim (reactive test only)
+#        INCIDENT_PORT2..4, INCIDENT_LOG2..4  more pgshims (reactive test only: each
+#                                           case needs the column still Unknown)
 #        INCIDENT_POLL_MS                   the schema poll interval
 #        DIRECT_PORT                        PostgreSQL itself (setup, checks, the ALTER)
 #        INCIDENT_USER, INCIDENT_PASSWORD   the scram role clients log in with
@@ -166,6 +167,10 @@ if [[ $test_name == reactive ]]; then
   export INCIDENT_PORT=$started_port INCIDENT_LOG=$started_log
   start_pgshim wrong-password b
   export INCIDENT_PORT2=$started_port INCIDENT_LOG2=$started_log
+  start_pgshim wrong-password c
+  export INCIDENT_PORT3=$started_port INCIDENT_LOG3=$started_log
+  start_pgshim wrong-password d
+  export INCIDENT_PORT4=$started_port INCIDENT_LOG4=$started_log
 else
   start_pgshim "$INCIDENT_PASSWORD" a
   export INCIDENT_PORT=$started_port INCIDENT_LOG=$started_log

@@ -70,8 +70,9 @@ test('directly (no pgshim) Prisma fails with P2022: the incident', async () => {
   const plain = new PrismaClient({ adapter: new PrismaPg(direct) })
   try {
     await assert.rejects(plain.environment.findUnique({ where: { id: 'env_1' } }), (err) => {
+      // Through the driver adapter the column's name is "(not available)" in the message.
       assert.equal(err.code, 'P2022', `${err.code}: ${err.message}`)
-      assert.match(err.message, /last_error/)
+      assert.match(err.message, /does not exist in the current database/)
       return true
     })
   } finally {

@@ -94,7 +94,7 @@ def main():
     t1 = datetime.datetime(2025, 8, 4, 2, 8, 10, tzinfo=datetime.timezone.utc)
 
     # create: 8 parameters, $6 is last_error.
-    run("s0", fixture("create"), ["env_pq1", "rust engine", "user_1", "tpl_2", "RUNNING", "engine error", t1, t1],
+    run("s0", fixture("create ("), ["env_pq1", "rust engine", "user_1", "tpl_2", "RUNNING", "engine error", t1, t1],
         ["id"], [["env_pq1"]])
     check_eq("s0: the row exists with every other value",
              [("rust engine", "user_1", "tpl_2", "RUNNING", t1, t1)],
@@ -135,12 +135,12 @@ def main():
     check_eq("s7: deleted", [], direct_rows("SELECT id FROM environments WHERE id = 'env_pq3'"))
 
     # The unnamed statement, the same way (Parse "" / Describe "" / Bind).
-    run("", fixture("create"), ["env_pq4", "unnamed", "user_2", None, "PENDING", None, t1, t1], ["id"], [["env_pq4"]])
+    run("", fixture("create ("), ["env_pq4", "unnamed", "user_2", None, "PENDING", None, t1, t1], ["id"], [["env_pq4"]])
 
     # Deallocate and re-prepare under the same name.
     r = conn.exec_(b"DEALLOCATE s0")
     check_eq("DEALLOCATE s0", pq.ExecStatus.COMMAND_OK, r.status)
-    run("s0", fixture("create"), ["env_pq5", "again", "user_1", None, "PENDING", "z", t1, t1], ["id"], [["env_pq5"]])
+    run("s0", fixture("create ("), ["env_pq5", "again", "user_1", None, "PENDING", "z", t1, t1], ["id"], [["env_pq5"]])
 
     conn.finish()
     check_observability("missing")

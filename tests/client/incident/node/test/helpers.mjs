@@ -25,6 +25,8 @@ const base = {
 }
 export const shim = { ...base, port: Number(env.INCIDENT_PORT) }
 export const shim2 = env.INCIDENT_PORT2 ? { ...base, port: Number(env.INCIDENT_PORT2) } : null
+export const shim3 = env.INCIDENT_PORT3 ? { ...base, port: Number(env.INCIDENT_PORT3) } : null
+export const shim4 = env.INCIDENT_PORT4 ? { ...base, port: Number(env.INCIDENT_PORT4) } : null
 export const direct = { ...base, port: Number(env.DIRECT_PORT) }
 
 // connect(settings): a connected pg.Client (pgshim by default).

@@ -19,7 +19,7 @@ import {
 
 const kSwitchBoundMs = 2000 // "within one poll interval" (300 ms) plus generous slack for a shared CI box
 
-const createSql = fixture('create')
+const createSql = fixture('create (')
 const findUniqueSql = fixture('read-back / findUnique')
 const findManySql = fixture('findMany with a filter')
 const updateAloneSql = fixture('update of the pending column alone')

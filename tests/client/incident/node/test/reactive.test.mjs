@@ -11,13 +11,15 @@
 //     is relayed as it is (SQLSTATE 42703) — nothing can be replayed inside a
 //     transaction block — but it marks the column missing, so the retried
 //     transaction then succeeds.
+//   - pgshims C and D (fresh): a multi-statement simple Query, and a named prepared
+//     statement (its Parse fails), outside a transaction block, are replayed.
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  connect, shim, shim2, qDirect, fixture, logText, countMatches, rejectionOf, waitFor, checkObservability,
+  connect, shim, shim2, shim3, shim4, qDirect, sleep, pollMs, fixture, logText, countMatches, rejectionOf, waitFor, checkObservability,
 } from './helpers.mjs'
 
-const createSql = fixture('create')
+const createSql = fixture('create (')
 const findUniqueSql = fixture('read-back / findUnique')
 const kReplayed = /replayed it rewritten; the client saw no error/
 const kRelayed = /failed with 42703 on a pending column and was relayed to the client/
@@ -35,9 +37,9 @@ async function open(settings) {
 }
 const now = new Date('2025-08-04T02:08:10.000Z')
 
-test('the watcher cannot check the catalog: the column starts Unknown on both pgshims', async () => {
+test('the watcher cannot check the catalog: the column starts Unknown on every pgshim', async () => {
   assert.ok(shim2, 'run.sh must start a second pgshim for the reactive test (INCIDENT_PORT2)')
-  for (const file of [process.env.INCIDENT_LOG, process.env.INCIDENT_LOG2]) {
+  for (const file of [1, 2, 3, 4].map((i) => process.env[i === 1 ? 'INCIDENT_LOG' : `INCIDENT_LOG${i}`])) {
     const log = await waitFor(`the watcher's failure in ${file}`, () => {
       const t = logText(file)
       return /schema watcher: cannot check the database/.test(t) && t
@@ -82,9 +84,17 @@ test('outside a transaction block: the 42703 is replayed rewritten, the client s
   log = logText()
   assert.equal(countMatches(log, kReplayed), 1, 'no second replay: the statements were rewritten before they were sent')
   assert.equal(countMatches(log, kRelayed), 0, 'no 42703 relayed on pgshim A')
+
+  // The watcher keeps failing every poll: the column must stay known missing.
+  await sleep(4 * pollMs)
+  const r6 = await c.query({ text: createSql, values: ['env_r4', 'reactive four', 'user_1', null, 'RUNNING', 'later', now, now] })
+  assert.deepEqual(r6.rows, [{ id: 'env_r4' }])
+  log = logText()
+  assert.equal(countMatches(log, kReplayed), 1, 'still one replay after several failed polls (the column stayed missing)')
+  assert.doesNotMatch(log, /last_error: state unknown/, 'a failed poll must not forget what the server reported')
 })
 
-test('inside a transaction block (fresh pgshim): the first 42703 is relayed, the retry succeeds', async () => {
+test('inside a transaction block (fresh pgshim B): the first 42703 is relayed, the retry succeeds', async () => {
   const c = await open(shim2)
   await c.query('BEGIN')
   await c.query("UPDATE environments SET updated_at = now() WHERE id = 'env_3'")
@@ -110,4 +120,35 @@ test('inside a transaction block (fresh pgshim): the first 42703 is relayed, the
   assert.deepEqual(r.rows, [{ id: 'env_t1' }])
   await c.query('COMMIT')
   assert.deepEqual(await qDirect("SELECT name FROM environments WHERE id = 'env_t1'"), [{ name: 'in tx' }])
+})
+
+test('outside a transaction block (fresh pgshim C): a simple Query is replayed', async () => {
+  assert.ok(shim3, 'run.sh must start a third pgshim for the reactive test (INCIDENT_PORT3)')
+  const file = process.env.INCIDENT_LOG3
+  const c = await open(shim3)
+  // Simple Query protocol, several statements in one message, no BEGIN: replayed rewritten.
+  const r = await c.query("UPDATE environments SET last_error = 'simple', status = 'STOPPED' WHERE id = 'env_3'; SELECT id, last_error FROM environments WHERE id = 'env_3'")
+  assert.ok(Array.isArray(r) && r.length === 2, 'two results')
+  assert.equal(r[0].rowCount, 1)
+  assert.deepEqual(r[1].rows, [{ id: 'env_3', last_error: null }])
+  assert.deepEqual(await qDirect("SELECT status::text FROM environments WHERE id = 'env_3'"), [{ status: 'STOPPED' }])
+  assert.equal(countMatches(logText(file), kReplayed), 1, 'the simple Query was replayed')
+  assert.equal(countMatches(logText(file), kRelayed), 0, 'nothing relayed on pgshim C')
+})
+
+test('outside a transaction block (fresh pgshim D): a named prepared statement is replayed, then reused', async () => {
+  assert.ok(shim4, 'run.sh must start a fourth pgshim for the reactive test (INCIDENT_PORT4)')
+  const file = process.env.INCIDENT_LOG4
+  const c = await open(shim4)
+  // Its Parse fails upstream with 42703; the whole batch up to Sync is replayed rewritten.
+  let r = await c.query({ name: 's_find', text: findUniqueSql, values: ['env_1', 1, 0] })
+  assert.equal(r.rows.length, 1)
+  assert.equal(r.rows[0].last_error, null)
+  assert.equal(countMatches(logText(file), kReplayed), 1, 'the named statement was replayed')
+  // Reused (Bind only): the statement pgshim prepared rewritten is used.
+  r = await c.query({ name: 's_find', text: findUniqueSql, values: ['env_2', 1, 0] })
+  assert.equal(r.rows[0].name, 'preview')
+  assert.equal(r.rows[0].last_error, null)
+  assert.equal(countMatches(logText(file), kReplayed), 1, 'no second replay on pgshim D')
+  assert.equal(countMatches(logText(file), kRelayed), 0, 'nothing relayed on pgshim D')
 })

@@ -11,7 +11,7 @@
 
 #include "logging.hpp"
 #include "mitigation.hpp"
-#include "pgshim/metrics/registry.hpp"
+#include "observability.hpp"
 #include "rewrite_command.hpp"
 #include "pgshim/config/config.hpp"
 #include "pgshim/proxy/server.hpp"
@@ -49,21 +49,24 @@ int run_proxy(const std::vector<std::string>& args) {
 
   pgshim::app::setup_logging(cli.config);
   try {
-    pgshim::metrics::Registry registry;
-    std::unique_ptr<pgshim::metrics::PgshimMetrics> metrics;
     std::unique_ptr<pgshim::app::Mitigation> mitigation;
+    pgshim::proxy::Server server(cli.config, [args] { return pgshim::config::reload(args); });
+    pgshim::app::Observability observability(cli.config, server.stats());
     if (!cli.config.pending_columns.empty()) {
-      metrics = std::make_unique<pgshim::metrics::PgshimMetrics>(registry);
-      mitigation = std::make_unique<pgshim::app::Mitigation>(cli.config, metrics.get());
+      mitigation = std::make_unique<pgshim::app::Mitigation>(cli.config, &observability.metrics());
+      mitigation->set_on_change([&observability, &mitigation](const auto&, const auto&) {
+        observability.update(mitigation->current());
+      });
       for (const auto& c : cli.config.pending_columns) {
         spdlog::info("pending column {}.{}.{} {} (migration {})", c.schema, c.table, c.column, c.type,
                      c.migration.empty() ? "unnamed" : c.migration);
       }
       mitigation->start(cli.config.first_check_wait);
+      server.set_pending(mitigation.get(), mitigation.get());
     }
-    pgshim::proxy::Server server(cli.config, [args] { return pgshim::config::reload(args); }, mitigation.get(),
-                                 mitigation.get());
+    observability.start(mitigation.get());
     const int status = server.run();
+    observability.stop();
     if (mitigation) mitigation->stop();
     return status;
   } catch (const std::exception& e) {

@@ -211,6 +211,11 @@ Server::~Server() = default;
 
 const Stats& Server::stats() const noexcept { return impl_->stats; }
 
+void Server::set_pending(PendingSource* pending, SessionObserver* observer) noexcept {
+  impl_->pending = pending;
+  impl_->observer = observer;
+}
+
 int Server::run() {
   auto& s = *impl_;
   const auto& config = *s.config;

@@ -25,6 +25,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // Sets the pending-column seams (before run()).
+  void set_pending(PendingSource* pending, SessionObserver* observer) noexcept;
+
   // Binds, serves until SIGTERM/SIGINT and the drain, and returns the exit
   // status. Throws std::runtime_error when it cannot start (e.g. bind fails).
   int run();

@@ -1,0 +1,58 @@
+#pragma once
+// The observability side of a running pgshim: the metric set (always), the
+// HTTP endpoint (/metrics, /healthz, /status; with --metrics-listen) and the
+// alert lifecycle (while pending columns are configured). They share one I/O
+// thread of their own, away from the sessions' threads.
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <thread>
+
+#include "pgshim/config/config.hpp"
+#include "pgshim/metrics/pgshim_metrics.hpp"
+#include "pgshim/metrics/registry.hpp"
+#include "pgshim/proxy/stats.hpp"
+#include "pgshim/schema/snapshot.hpp"
+
+namespace pgshim::admin {
+class AdminServer;
+}
+namespace pgshim::alert {
+class Alerter;
+}
+
+namespace pgshim::app {
+
+class Mitigation;
+
+class Observability {
+ public:
+  // `stats` is read by the connection metrics and must outlive this object.
+  Observability(const config::Config& config, const proxy::Stats& stats);
+  ~Observability();
+  Observability(const Observability&) = delete;
+  Observability& operator=(const Observability&) = delete;
+
+  [[nodiscard]] metrics::PgshimMetrics& metrics() noexcept { return *metrics_; }
+  // Starts the endpoint and, with `mitigation`, the alerts; throws when the
+  // metrics address cannot be bound or an alert receiver URL is invalid.
+  void start(Mitigation* mitigation);
+  // Feeds a new snapshot to the alerts (any thread).
+  void update(std::shared_ptr<const schema::Snapshot> snapshot);
+  void stop();
+
+ private:
+  [[nodiscard]] std::string status_json() const;
+
+  const config::Config& config_;
+  const proxy::Stats& stats_;
+  metrics::Registry registry_;
+  std::unique_ptr<metrics::PgshimMetrics> metrics_;
+  boost::asio::io_context io_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  std::unique_ptr<alert::Alerter> alerter_;
+  Mitigation* mitigation_ = nullptr;
+  std::thread thread_;
+  std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
+};
+
+}  // namespace pgshim::app

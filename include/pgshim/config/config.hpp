@@ -5,6 +5,7 @@
 // file, line and option; the caller exits with status 2.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -98,6 +99,18 @@ struct Config {
   // Send the client a NoticeResponse when one of its statements was rewritten.
   bool notice_on_rewrite = false;
   std::size_t rewrite_cache_entries = 4096;  // per I/O thread
+
+  // ---- Observability ----
+  // HTTP endpoint for /metrics, /healthz and /status; off when unset.
+  std::optional<ListenAddress> metrics_listen;
+  // Alert receivers: Alertmanager base URLs (POST <url>/api/v2/alerts) and a
+  // generic JSON webhook; alerts fire while a pending column is missing.
+  std::vector<std::string> alertmanager_urls;
+  std::string webhook_url;
+  std::chrono::milliseconds alert_interval{std::chrono::minutes{5}};
+  std::string alert_severity = "critical";
+  std::map<std::string, std::string> alert_labels;
+  std::string alert_ca_file;  // CA bundle for https receivers; empty: system default
 };
 
 // What the command line asked for besides a Config.

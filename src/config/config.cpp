@@ -2,15 +2,16 @@
 
 #include <getopt.h>
 #include <libpq-fe.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include "pgshim/sql/missing_set.hpp"
-
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string_view>
 #include <type_traits>
 
@@ -64,17 +65,46 @@ bool parse_log_level(std::string_view level) {
          level == "error" || level == "critical" || level == "off";
 }
 
+// libpq's URI parse errors quote the whole URI, password included: mask it
+// (postgres://user:secret@host becomes postgres://user:***@host) wherever the
+// URI appears in `message`.
+std::string redact_password(std::string message, const std::string& conninfo) {
+  const auto scheme = conninfo.find("://");
+  if (scheme == std::string::npos) return message;
+  const auto authority = scheme + 3;
+  const auto authority_end = conninfo.find_first_of("/?", authority);
+  const auto at = conninfo.rfind('@', authority_end == std::string::npos ? std::string::npos : authority_end - 1);
+  if (at == std::string::npos || at < authority) return message;
+  const auto colon = conninfo.find(':', authority);
+  if (colon == std::string::npos || colon > at) return message;
+  const std::string masked = conninfo.substr(0, colon + 1) + "***" + conninfo.substr(at);
+  for (auto pos = message.find(conninfo); pos != std::string::npos; pos = message.find(conninfo, pos + masked.size())) {
+    message.replace(pos, conninfo.size(), masked);
+  }
+  return message;
+}
+
 struct PQconninfoOptionDeleter {
   void operator()(PQconninfoOption* options) const noexcept { PQconninfoFree(options); }
 };
 
 // ---- YAML ----------------------------------------------------------------------
 
+// The top-level options; the sections among them list theirs in load_into().
+constexpr std::string_view kOptions[] = {"listen", "upstream", "tls",    "threads",
+                                         "log",    "timeouts", "limits", "ready_file"};
+
 class YamlLoader {
  public:
   explicit YamlLoader(std::string file) : file_(std::move(file)) {}
 
   void load_into(Config& config) {
+    // A directory opens as a stream and reads as nothing (or throws
+    // std::ios_base::failure from inside yaml-cpp): refuse anything but a file.
+    struct stat st {};
+    if (::stat(file_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      throw ConfigError(file_ + ": cannot read the configuration file: not a regular file");
+    }
     YAML::Node root;
     try {
       root = YAML::LoadFile(file_);
@@ -82,13 +112,23 @@ class YamlLoader {
       throw ConfigError(file_ + ": cannot read the configuration file");
     } catch (const YAML::ParserException& e) {
       throw ConfigError(file_ + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+    } catch (const std::exception& e) {
+      throw ConfigError(file_ + ": cannot read the configuration file: " + e.what());
     }
     if (root.IsNull()) return;  // an empty file is a valid, default configuration
     if (!root.IsMap()) fail_at(file_, root, "(top level)", "expected a mapping of options");
 
+    std::set<std::string, std::less<>> seen;
     for (const auto& entry : root) {
-      const std::string key = entry.first.as<std::string>();
+      const std::string key = key_of(entry.first, "");
+      bool known = false;
+      for (std::string_view k : kOptions) known = known || k == key;
+      if (!known) fail_at(file_, entry.first, key, "unknown option");
+      if (!seen.insert(key).second) fail_at(file_, entry.first, key, "given twice");
       const YAML::Node& value = entry.second;
+      // `threads:` with nothing after it: yaml-cpp marks the null on the next
+      // line, so name the key's line instead.
+      if (value.IsNull()) fail_at(file_, entry.first, key, "no value given");
       if (key == "listen") {
         config.listen = wrap(value, key, [&] { return parse_listen(scalar(value, key)); });
       } else if (key == "upstream") {
@@ -130,27 +170,6 @@ class YamlLoader {
         }
       } else if (key == "ready_file") {
         config.ready_file = scalar(value, key);
-      } else if (key == "pending_columns") {
-        if (!value.IsSequence()) fail_at(file_, value, key, "expected a list of columns");
-        for (const auto& item : value) config.pending_columns.push_back(pending_column(item));
-      } else if (key == "monitor") {
-        config.monitor_conninfo = wrap(value, key, [&] {
-          const std::string url = scalar(value, key);
-          (void)parse_upstream(url);  // the same syntax checks as the upstream
-          return url;
-        });
-      } else if (key == "schema_poll_interval") {
-        config.schema_poll_interval = duration(value, key);
-        if (config.schema_poll_interval.count() < 100) fail_at(file_, value, key, "must be at least 100ms");
-      } else if (key == "first_check_wait") {
-        config.first_check_wait = duration(value, key);
-      } else if (key == "journal") {
-        config.journal_file = scalar(value, key);
-      } else if (key == "notice_on_rewrite") {
-        config.notice_on_rewrite = boolean(value, key);
-      } else if (key == "rewrite_cache_entries") {
-        if (!parse_int(scalar(value, key), config.rewrite_cache_entries) || config.rewrite_cache_entries == 0)
-          fail_at(file_, value, key, "expected a positive number");
       } else {
         fail_at(file_, entry.first, key, "unknown option");
       }
@@ -163,36 +182,6 @@ class YamlLoader {
     return node.Scalar();
   }
 
-  bool boolean(const YAML::Node& node, std::string_view option) const {
-    const std::string v = scalar(node, option);
-    if (v == "true" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "no" || v == "off") return false;
-    fail_at(file_, node, option, "expected true or false");
-  }
-
-  // One entry of `pending_columns:`, checked on its own so an error names its line.
-  sql::PendingColumn pending_column(const YAML::Node& node) const {
-    constexpr std::string_view kOption = "pending_columns";
-    expect_map(node, kOption, {"schema", "table", "column", "type", "default", "migration"});
-    sql::PendingColumn c;
-    auto text = [&](const char* name, std::string& out, bool required) {
-      if (node[name]) out = scalar(node[name], std::string(kOption) + "." + name);
-      else if (required) fail_at(file_, node, kOption, std::string("missing `") + name + "`");
-    };
-    text("schema", c.schema, false);
-    text("table", c.table, true);
-    text("column", c.column, true);
-    text("type", c.type, true);
-    text("default", c.default_expr, false);
-    text("migration", c.migration, false);
-    try {
-      (void)sql::MissingSet({c}, 0);  // the rewriter's own checks: type and default must parse
-    } catch (const std::invalid_argument& e) {
-      fail_at(file_, node, kOption, e.what());
-    }
-    return c;
-  }
-
   std::chrono::milliseconds duration(const YAML::Node& node, std::string_view option) const {
     std::chrono::milliseconds d{};
     if (!parse_duration(scalar(node, option), d))
@@ -202,12 +191,24 @@ class YamlLoader {
 
   void expect_map(const YAML::Node& node, std::string_view option, std::initializer_list<std::string_view> keys) const {
     if (!node.IsMap()) fail_at(file_, node, option, "expected a mapping");
+    std::set<std::string, std::less<>> seen;
     for (const auto& entry : node) {
-      const std::string key = entry.first.as<std::string>();
+      const std::string key = key_of(entry.first, option);
+      const std::string name = std::string(option) + "." + key;
       bool known = false;
       for (std::string_view k : keys) known = known || k == key;
-      if (!known) fail_at(file_, entry.first, std::string(option) + "." + key, "unknown option");
+      if (!known) fail_at(file_, entry.first, name, "unknown option");
+      if (!seen.insert(key).second) fail_at(file_, entry.first, name, "given twice");
+      if (entry.second.IsNull()) fail_at(file_, entry.first, name, "no value given");
     }
+  }
+
+  // A mapping key as text; `? [a, b] : 1` is YAML but never an option name
+  // (yaml-cpp's as<std::string>() would throw its own exception type).
+  std::string key_of(const YAML::Node& key, std::string_view parent) const {
+    if (key.IsNull()) return "null";
+    if (!key.IsScalar()) fail_at(file_, key, parent.empty() ? "(top level)" : parent, "option names must be plain words");
+    return key.Scalar();
   }
 
   // Runs a value parser and turns its ConfigError into one that names file:line.
@@ -241,11 +242,6 @@ enum OptionId : int {
   kOptStartupTimeout,
   kOptMaxMessageLength,
   kOptCheckConfig,
-  kOptPending,
-  kOptMonitor,
-  kOptSchemaPollInterval,
-  kOptJournal,
-  kOptNoticeOnRewrite,
 };
 
 const option kLongOptions[] = {
@@ -264,11 +260,6 @@ const option kLongOptions[] = {
     {"startup-timeout", required_argument, nullptr, kOptStartupTimeout},
     {"max-message-length", required_argument, nullptr, kOptMaxMessageLength},
     {"check-config", no_argument, nullptr, kOptCheckConfig},
-    {"pending", required_argument, nullptr, kOptPending},
-    {"monitor", required_argument, nullptr, kOptMonitor},
-    {"schema-poll-interval", required_argument, nullptr, kOptSchemaPollInterval},
-    {"journal", required_argument, nullptr, kOptJournal},
-    {"notice-on-rewrite", no_argument, nullptr, kOptNoticeOnRewrite},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -292,7 +283,12 @@ ParsedFlags scan_flags(const std::vector<std::string>& args) {
   opterr = 0;
   for (;;) {
     int index = 0;
-    const int c = getopt_long(static_cast<int>(storage.size()), argv.data(), "+c:hl:u:V", kLongOptions, &index);
+    // With "+" getopt never permutes, so the argument being scanned is the one
+    // at optind before the call (getopt only moves on after a short-option
+    // cluster's last letter). optind 0 means "start over" and is argument 1.
+    const int scanned = std::max(optind, 1);
+    // "+": stop at the first non-option; ":": report a missing value as ':'.
+    const int c = getopt_long(static_cast<int>(storage.size()), argv.data(), "+:c:hl:u:V", kLongOptions, &index);
     if (c == -1) break;
     switch (c) {
       case kOptHelp: flags.command = Command::Help; break;
@@ -301,7 +297,14 @@ ParsedFlags scan_flags(const std::vector<std::string>& args) {
       case kOptConfig: flags.config_file = optarg; break;
       case '?':
       case ':': {
-        const std::string bad = optind - 1 < static_cast<int>(storage.size()) ? storage[optind - 1] : "?";
+        // A long option is named as typed (without any "=value"); a short one
+        // by its letter, which may sit inside a cluster such as -Vx.
+        std::string bad = scanned < static_cast<int>(storage.size()) ? storage[scanned] : "?";
+        if (bad.starts_with("--")) {
+          bad = bad.substr(0, bad.find('='));
+        } else if (optopt > 0 && optopt < 128) {
+          bad = std::string("-") + static_cast<char>(optopt);
+        }
         fail_flag(bad, c == ':' ? "needs a value" : "unknown option (see --help)");
       }
       default: flags.overrides.emplace_back(c, optarg ? optarg : ""); break;
@@ -351,28 +354,6 @@ void apply_flag(Config& config, int id, const std::string& value) {
             config.max_message_length > 0x3fffffff)
           throw ConfigError("expected a number of bytes from 1024 to 1073741823");
         break;
-      case kOptPending: {
-        sql::PendingColumn column;
-        std::string error;
-        if (!sql::parse_pending_spec(value, column, error)) throw ConfigError(error);
-        try {
-          (void)sql::MissingSet({column}, 0);
-        } catch (const std::invalid_argument& e) {
-          throw ConfigError(e.what());
-        }
-        config.pending_columns.push_back(std::move(column));
-        break;
-      }
-      case kOptMonitor:
-        (void)parse_upstream(value);
-        config.monitor_conninfo = value;
-        break;
-      case kOptSchemaPollInterval:
-        if (!parse_duration(value, config.schema_poll_interval) || config.schema_poll_interval.count() < 100)
-          throw ConfigError("expected a duration of at least 100ms, such as 10s");
-        break;
-      case kOptJournal: config.journal_file = value; break;
-      case kOptNoticeOnRewrite: config.notice_on_rewrite = true; break;
       default: throw ConfigError("unhandled option");
     }
   } catch (const ConfigError& e) {
@@ -418,7 +399,7 @@ Upstream parse_upstream(const std::string& conninfo) {
     std::string message = err ? err : "invalid connection string";
     if (err) PQfreemem(err);
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-    throw ConfigError("invalid upstream: " + message);
+    throw ConfigError("invalid upstream: " + redact_password(std::move(message), conninfo));
   }
   Upstream up;
   std::string display_parts;
@@ -464,7 +445,6 @@ Upstream parse_upstream(const std::string& conninfo) {
     throw ConfigError(std::string("invalid upstream: sslmode=") + to_string(up.sslmode) +
                       " needs sslrootcert=<CA file>");
   }
-  up.conninfo = conninfo;
   up.display = "postgres://" + (up.user.empty() ? "" : up.user + "@") +
                (up.host.find(':') != std::string::npos ? "[" + up.host + "]" : up.host) + ":" +
                std::to_string(up.port) + (up.dbname.empty() ? "" : "/" + up.dbname) +
@@ -488,7 +468,11 @@ ListenAddress parse_listen(const std::string& text) {
     out.host = "127.0.0.1";
     port_text = text;
   }
+  if (out.host.empty() && text.starts_with('[')) throw ConfigError("expected [ADDRESS]:PORT, got \"" + text + "\"");
   if (out.host.empty()) out.host = "0.0.0.0";
+  // "::1:6432" is ambiguous (and "1:2:3" a typo): an IPv6 address needs brackets.
+  if (!text.starts_with('[') && out.host.find(':') != std::string::npos)
+    throw ConfigError("an IPv6 address needs brackets: [ADDRESS]:PORT, got \"" + text + "\"");
   if (!parse_int(port_text, out.port)) throw ConfigError("expected HOST:PORT with a port from 0 to 65535, got \"" + text + "\"");
   return out;
 }
@@ -502,11 +486,6 @@ void validate(const Config& config) {
   }
   for (const std::string* f : {&config.tls_cert_file, &config.tls_key_file}) {
     if (!f->empty() && ::access(f->c_str(), R_OK) != 0) throw ConfigError("tls: cannot read " + *f);
-  }
-  try {
-    (void)sql::MissingSet(config.pending_columns, 0);
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError(std::string("pending columns: ") + e.what());
   }
   const auto& up = *config.upstream;
   if (!up.sslrootcert.empty() && ::access(up.sslrootcert.c_str(), R_OK) != 0) {
@@ -558,15 +537,6 @@ Options:
                               (default 1073741823, as PostgreSQL)
       --ready-file FILE       write HOST:PORT there once accepting connections
       --check-config          validate the configuration and exit
-
-Pending columns:
-      --pending SPEC          [SCHEMA.]TABLE.COLUMN:TYPE[:MIGRATION], repeatable,
-                              e.g. environments.last_error:text:20250804020810_add_last_error
-      --monitor URL           pgshim's own connection for the schema watcher
-                              (default: the upstream URL with its credentials)
-      --schema-poll-interval DUR  how often the catalog is checked (10s)
-      --journal FILE          append dropped writes (values included) as JSON lines
-      --notice-on-rewrite     tell clients (NoticeResponse) when pgshim rewrote a statement
   -h, --help                  this text
   -V, --version               the version
 

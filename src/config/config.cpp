@@ -15,6 +15,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "pgshim/sql/missing_set.hpp"
+
 namespace pgshim::config {
 namespace {
 
@@ -90,10 +92,6 @@ struct PQconninfoOptionDeleter {
 
 // ---- YAML ----------------------------------------------------------------------
 
-// The top-level options; the sections among them list theirs in load_into().
-constexpr std::string_view kOptions[] = {"listen", "upstream", "tls",    "threads",
-                                         "log",    "timeouts", "limits", "ready_file"};
-
 class YamlLoader {
  public:
   explicit YamlLoader(std::string file) : file_(std::move(file)) {}
@@ -121,14 +119,11 @@ class YamlLoader {
     std::set<std::string, std::less<>> seen;
     for (const auto& entry : root) {
       const std::string key = key_of(entry.first, "");
-      bool known = false;
-      for (std::string_view k : kOptions) known = known || k == key;
-      if (!known) fail_at(file_, entry.first, key, "unknown option");
       if (!seen.insert(key).second) fail_at(file_, entry.first, key, "given twice");
       const YAML::Node& value = entry.second;
       // `threads:` with nothing after it: yaml-cpp marks the null on the next
-      // line, so name the key's line instead.
-      if (value.IsNull()) fail_at(file_, entry.first, key, "no value given");
+      // line, so scalar() and expect_map() name the key's line instead.
+      key_line_ = entry.first.Mark().line;
       if (key == "listen") {
         config.listen = wrap(value, key, [&] { return parse_listen(scalar(value, key)); });
       } else if (key == "upstream") {
@@ -170,6 +165,27 @@ class YamlLoader {
         }
       } else if (key == "ready_file") {
         config.ready_file = scalar(value, key);
+      } else if (key == "pending_columns") {
+        if (!value.IsSequence()) fail_at(file_, value, key, "expected a list of columns");
+        for (const auto& item : value) config.pending_columns.push_back(pending_column(item));
+      } else if (key == "monitor") {
+        config.monitor_conninfo = wrap(value, key, [&] {
+          const std::string url = scalar(value, key);
+          (void)parse_upstream(url);  // the same syntax checks as the upstream
+          return url;
+        });
+      } else if (key == "schema_poll_interval") {
+        config.schema_poll_interval = duration(value, key);
+        if (config.schema_poll_interval.count() < 100) fail_at(file_, value, key, "must be at least 100ms");
+      } else if (key == "first_check_wait") {
+        config.first_check_wait = duration(value, key);
+      } else if (key == "journal") {
+        config.journal_file = scalar(value, key);
+      } else if (key == "notice_on_rewrite") {
+        config.notice_on_rewrite = boolean(value, key);
+      } else if (key == "rewrite_cache_entries") {
+        if (!parse_int(scalar(value, key), config.rewrite_cache_entries) || config.rewrite_cache_entries == 0)
+          fail_at(file_, value, key, "expected a positive number");
       } else {
         fail_at(file_, entry.first, key, "unknown option");
       }
@@ -178,8 +194,39 @@ class YamlLoader {
 
  private:
   std::string scalar(const YAML::Node& node, std::string_view option) const {
+    if (node.IsNull()) no_value(option);
     if (!node.IsScalar()) fail_at(file_, node, option, "expected a single value");
     return node.Scalar();
+  }
+
+  bool boolean(const YAML::Node& node, std::string_view option) const {
+    const std::string v = scalar(node, option);
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+    fail_at(file_, node, option, "expected true or false");
+  }
+
+  // One entry of `pending_columns:`, checked on its own so an error names its line.
+  sql::PendingColumn pending_column(const YAML::Node& node) const {
+    constexpr std::string_view kOption = "pending_columns";
+    expect_map(node, kOption, {"schema", "table", "column", "type", "default", "migration"});
+    sql::PendingColumn c;
+    auto text = [&](const char* name, std::string& out, bool required) {
+      if (node[name]) out = scalar(node[name], std::string(kOption) + "." + name);
+      else if (required) fail_at(file_, node, kOption, std::string("missing `") + name + "`");
+    };
+    text("schema", c.schema, false);
+    text("table", c.table, true);
+    text("column", c.column, true);
+    text("type", c.type, true);
+    text("default", c.default_expr, false);
+    text("migration", c.migration, false);
+    try {
+      (void)sql::MissingSet({c}, 0);  // the rewriter's own checks: type and default must parse
+    } catch (const std::invalid_argument& e) {
+      fail_at(file_, node, kOption, e.what());
+    }
+    return c;
   }
 
   std::chrono::milliseconds duration(const YAML::Node& node, std::string_view option) const {
@@ -190,6 +237,7 @@ class YamlLoader {
   }
 
   void expect_map(const YAML::Node& node, std::string_view option, std::initializer_list<std::string_view> keys) const {
+    if (node.IsNull()) no_value(option);
     if (!node.IsMap()) fail_at(file_, node, option, "expected a mapping");
     std::set<std::string, std::less<>> seen;
     for (const auto& entry : node) {
@@ -201,6 +249,11 @@ class YamlLoader {
       if (!seen.insert(key).second) fail_at(file_, entry.first, name, "given twice");
       if (entry.second.IsNull()) fail_at(file_, entry.first, name, "no value given");
     }
+  }
+
+  // A top-level option without a value (nested ones are caught in expect_map).
+  [[noreturn]] void no_value(std::string_view option) const {
+    throw ConfigError(file_ + ":" + std::to_string(key_line_ + 1) + ": " + std::string(option) + ": no value given");
   }
 
   // A mapping key as text; `? [a, b] : 1` is YAML but never an option name
@@ -222,6 +275,7 @@ class YamlLoader {
   }
 
   std::string file_;
+  int key_line_ = 0;  // 0-based line of the top-level key being loaded
 };
 
 // ---- Command line ----------------------------------------------------------------
@@ -242,6 +296,11 @@ enum OptionId : int {
   kOptStartupTimeout,
   kOptMaxMessageLength,
   kOptCheckConfig,
+  kOptPending,
+  kOptMonitor,
+  kOptSchemaPollInterval,
+  kOptJournal,
+  kOptNoticeOnRewrite,
 };
 
 const option kLongOptions[] = {
@@ -260,6 +319,11 @@ const option kLongOptions[] = {
     {"startup-timeout", required_argument, nullptr, kOptStartupTimeout},
     {"max-message-length", required_argument, nullptr, kOptMaxMessageLength},
     {"check-config", no_argument, nullptr, kOptCheckConfig},
+    {"pending", required_argument, nullptr, kOptPending},
+    {"monitor", required_argument, nullptr, kOptMonitor},
+    {"schema-poll-interval", required_argument, nullptr, kOptSchemaPollInterval},
+    {"journal", required_argument, nullptr, kOptJournal},
+    {"notice-on-rewrite", no_argument, nullptr, kOptNoticeOnRewrite},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -354,6 +418,28 @@ void apply_flag(Config& config, int id, const std::string& value) {
             config.max_message_length > 0x3fffffff)
           throw ConfigError("expected a number of bytes from 1024 to 1073741823");
         break;
+      case kOptPending: {
+        sql::PendingColumn column;
+        std::string error;
+        if (!sql::parse_pending_spec(value, column, error)) throw ConfigError(error);
+        try {
+          (void)sql::MissingSet({column}, 0);
+        } catch (const std::invalid_argument& e) {
+          throw ConfigError(e.what());
+        }
+        config.pending_columns.push_back(std::move(column));
+        break;
+      }
+      case kOptMonitor:
+        (void)parse_upstream(value);
+        config.monitor_conninfo = value;
+        break;
+      case kOptSchemaPollInterval:
+        if (!parse_duration(value, config.schema_poll_interval) || config.schema_poll_interval.count() < 100)
+          throw ConfigError("expected a duration of at least 100ms, such as 10s");
+        break;
+      case kOptJournal: config.journal_file = value; break;
+      case kOptNoticeOnRewrite: config.notice_on_rewrite = true; break;
       default: throw ConfigError("unhandled option");
     }
   } catch (const ConfigError& e) {
@@ -445,6 +531,7 @@ Upstream parse_upstream(const std::string& conninfo) {
     throw ConfigError(std::string("invalid upstream: sslmode=") + to_string(up.sslmode) +
                       " needs sslrootcert=<CA file>");
   }
+  up.conninfo = conninfo;
   up.display = "postgres://" + (up.user.empty() ? "" : up.user + "@") +
                (up.host.find(':') != std::string::npos ? "[" + up.host + "]" : up.host) + ":" +
                std::to_string(up.port) + (up.dbname.empty() ? "" : "/" + up.dbname) +
@@ -486,6 +573,11 @@ void validate(const Config& config) {
   }
   for (const std::string* f : {&config.tls_cert_file, &config.tls_key_file}) {
     if (!f->empty() && ::access(f->c_str(), R_OK) != 0) throw ConfigError("tls: cannot read " + *f);
+  }
+  try {
+    (void)sql::MissingSet(config.pending_columns, 0);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("pending columns: ") + e.what());
   }
   const auto& up = *config.upstream;
   if (!up.sslrootcert.empty() && ::access(up.sslrootcert.c_str(), R_OK) != 0) {
@@ -537,6 +629,15 @@ Options:
                               (default 1073741823, as PostgreSQL)
       --ready-file FILE       write HOST:PORT there once accepting connections
       --check-config          validate the configuration and exit
+
+Pending columns:
+      --pending SPEC          [SCHEMA.]TABLE.COLUMN:TYPE[:MIGRATION], repeatable,
+                              e.g. environments.last_error:text:20250804020810_add_last_error
+      --monitor URL           pgshim's own connection for the schema watcher
+                              (default: the upstream URL with its credentials)
+      --schema-poll-interval DUR  how often the catalog is checked (10s)
+      --journal FILE          append dropped writes (values included) as JSON lines
+      --notice-on-rewrite     tell clients (NoticeResponse) when pgshim rewrote a statement
   -h, --help                  this text
   -V, --version               the version
 

@@ -365,6 +365,13 @@ TEST_F(ConfigTest, ExampleFileLoads) {
   EXPECT_EQ(c.drain_timeout, defaults.drain_timeout);
   EXPECT_EQ(c.max_message_length, defaults.max_message_length);
   EXPECT_EQ(c.ready_file, "");
+  EXPECT_TRUE(c.pending_columns.empty());
+  EXPECT_EQ(c.monitor_conninfo, defaults.monitor_conninfo);
+  EXPECT_EQ(c.schema_poll_interval, defaults.schema_poll_interval);
+  EXPECT_EQ(c.first_check_wait, defaults.first_check_wait);
+  EXPECT_EQ(c.journal_file, "");
+  EXPECT_EQ(c.notice_on_rewrite, defaults.notice_on_rewrite);
+  EXPECT_EQ(c.rewrite_cache_entries, defaults.rewrite_cache_entries);
 }
 
 struct DurationCase {

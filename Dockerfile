@@ -30,7 +30,8 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
 FROM debian:12-slim
 # What `ldd pgshim` resolves to on Debian 12 (libstdc++6 and libc6 are in the
 # base image); ca-certificates for upstream CA files that point at the system store.
-RUN apt-get update \
+RUN export DEBIAN_FRONTEND=noninteractive \
+ && apt-get update \
  && apt-get install -y --no-install-recommends \
       libpq5 libssl3 libspdlog1.10 libfmt9 libyaml-cpp0.7 libpg-query1504.0 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \

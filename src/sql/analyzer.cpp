@@ -716,9 +716,11 @@ Analyzer::Resolved Analyzer::resolve_unqualified(std::string_view col, const Sco
         case Has::Unknown:
           ++unknown;
           if (!unknown_names.empty()) unknown_names += ", ";
-          unknown_names += e->kind == RangeEntry::Kind::Relation
-                               ? std::string(e->schema) + "." + std::string(e->relname)
-                               : "\"" + std::string(e->refname) + "\"";
+          if (e->kind == RangeEntry::Kind::Relation) {
+            unknown_names.append(e->schema).append(".").append(e->relname);
+          } else {
+            unknown_names.append("\"").append(e->refname).append("\"");
+          }
           break;
         case Has::No:
           break;
@@ -1016,6 +1018,8 @@ std::vector<DroppedParameter> Analyzer::dropped_parameters() const {
   std::vector<DroppedParameter> out;
   if (!removed_anything_) return out;
   for (const auto& [number, type] : dropped_param_types_) {
+    // `$0` parses but never binds (the server rejects it): nothing to declare.
+    if (number < 1) continue;
     // Still referenced if any occurrence lies outside every edited range.
     bool referenced = false;
     for (const auto& [num, loc] : all_params_) {

@@ -66,6 +66,15 @@ TEST(Rewrite, ParameterStillReferencedIsNotDropped) {
   EXPECT_EQ(r.dropped_values[0].key[0].expression, "$2");
 }
 
+// `$0` parses but can never be bound, so it is never reported for declaration
+// (found by the fuzzer).
+TEST(Rewrite, ParameterZeroIsNotReported) {
+  const MissingSet set = env_set();
+  const RewriteResult r = rewrite("UPDATE environments SET last_error = $0, name = $1 WHERE id = $2", set);
+  ASSERT_TRUE(r.rewritten()) << r.detail;
+  EXPECT_TRUE(r.dropped_parameters.empty());
+}
+
 // EXCLUDED.<pending> becomes the typed NULL and is reported as such.
 TEST(Rewrite, ExcludedReferenceKind) {
   const MissingSet set = env_set();

@@ -234,7 +234,16 @@ std::uint32_t Mitigation::type_oid(std::string_view type_name) const noexcept {
 
 void Mitigation::on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took) {
   if (!metrics_) return;
-  for (const auto& e : result.edits) metrics_->rewrites.with({e.table, e.column, sql::to_string(e.kind)}).inc();
+  // One count per statement and pending column, labelled with the first edit
+  // made to it: the alert's "N statements rewritten" means statements.
+  for (std::size_t i = 0; i < result.edits.size(); ++i) {
+    const auto& e = result.edits[i];
+    const bool first = std::none_of(result.edits.begin(), result.edits.begin() + static_cast<std::ptrdiff_t>(i),
+                                    [&](const sql::Edit& p) {
+                                      return p.schema == e.schema && p.table == e.table && p.column == e.column;
+                                    });
+    if (first) metrics_->rewrites.with({e.table, e.column, sql::to_string(e.kind)}).inc();
+  }
   if (!cache_hit) metrics_->rewrite_duration.get().observe(std::chrono::duration<double>(took).count());
 }
 

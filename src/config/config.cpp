@@ -183,6 +183,32 @@ class YamlLoader {
         config.journal_file = scalar(value, key);
       } else if (key == "notice_on_rewrite") {
         config.notice_on_rewrite = boolean(value, key);
+      } else if (key == "metrics_listen") {
+        config.metrics_listen = wrap(value, key, [&] { return parse_listen(scalar(value, key)); });
+      } else if (key == "alerts") {
+        expect_map(value, key, {"alertmanager", "webhook", "interval", "severity", "labels", "ca_file"});
+        if (const auto am = value["alertmanager"]) {
+          if (am.IsSequence()) {
+            for (const auto& u : am) config.alertmanager_urls.push_back(scalar(u, "alerts.alertmanager"));
+          } else {
+            config.alertmanager_urls.push_back(scalar(am, "alerts.alertmanager"));
+          }
+        }
+        if (value["webhook"]) config.webhook_url = scalar(value["webhook"], "alerts.webhook");
+        if (value["interval"]) {
+          config.alert_interval = duration(value["interval"], "alerts.interval");
+          if (config.alert_interval.count() < 100) {
+            fail_at(file_, value["interval"], "alerts.interval", "must be at least 100ms");
+          }
+        }
+        if (value["severity"]) config.alert_severity = scalar(value["severity"], "alerts.severity");
+        if (value["ca_file"]) config.alert_ca_file = scalar(value["ca_file"], "alerts.ca_file");
+        if (const auto labels = value["labels"]) {
+          if (!labels.IsMap()) fail_at(file_, labels, "alerts.labels", "expected a mapping of label names to values");
+          for (const auto& l : labels) {
+            config.alert_labels[key_of(l.first, "alerts.labels.")] = scalar(l.second, "alerts.labels");
+          }
+        }
       } else if (key == "rewrite_cache_entries") {
         if (!parse_int(scalar(value, key), config.rewrite_cache_entries) || config.rewrite_cache_entries == 0)
           fail_at(file_, value, key, "expected a positive number");
@@ -301,6 +327,10 @@ enum OptionId : int {
   kOptSchemaPollInterval,
   kOptJournal,
   kOptNoticeOnRewrite,
+  kOptMetricsListen,
+  kOptAlertmanager,
+  kOptWebhook,
+  kOptAlertInterval,
 };
 
 const option kLongOptions[] = {
@@ -324,6 +354,10 @@ const option kLongOptions[] = {
     {"schema-poll-interval", required_argument, nullptr, kOptSchemaPollInterval},
     {"journal", required_argument, nullptr, kOptJournal},
     {"notice-on-rewrite", no_argument, nullptr, kOptNoticeOnRewrite},
+    {"metrics-listen", required_argument, nullptr, kOptMetricsListen},
+    {"alertmanager", required_argument, nullptr, kOptAlertmanager},
+    {"webhook", required_argument, nullptr, kOptWebhook},
+    {"alert-interval", required_argument, nullptr, kOptAlertInterval},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -440,6 +474,13 @@ void apply_flag(Config& config, int id, const std::string& value) {
         break;
       case kOptJournal: config.journal_file = value; break;
       case kOptNoticeOnRewrite: config.notice_on_rewrite = true; break;
+      case kOptMetricsListen: config.metrics_listen = parse_listen(value); break;
+      case kOptAlertmanager: config.alertmanager_urls.push_back(value); break;
+      case kOptWebhook: config.webhook_url = value; break;
+      case kOptAlertInterval:
+        if (!parse_duration(value, config.alert_interval) || config.alert_interval.count() < 100)
+          throw ConfigError("expected a duration of at least 100ms, such as 5m");
+        break;
       default: throw ConfigError("unhandled option");
     }
   } catch (const ConfigError& e) {
@@ -638,6 +679,12 @@ Pending columns:
       --schema-poll-interval DUR  how often the catalog is checked (10s)
       --journal FILE          append dropped writes (values included) as JSON lines
       --notice-on-rewrite     tell clients (NoticeResponse) when pgshim rewrote a statement
+
+Observability:
+      --metrics-listen HOST:PORT  serve /metrics (Prometheus), /healthz and /status
+      --alertmanager URL      an Alertmanager to alert while a column is missing (repeatable)
+      --webhook URL           a JSON webhook with the same alert lifecycle
+      --alert-interval DUR    re-send alerts and the WARN reminder this often (5m)
   -h, --help                  this text
   -V, --version               the version
 

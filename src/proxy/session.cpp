@@ -401,7 +401,9 @@ awaitable<void> Session::relay() {
         co_await send_fatal("08006", "pgshim: the upstream server closed the connection unexpectedly",
                             "The server may have been restarted or the session terminated.");
       }
-      log_close(statements.terminated() || statements.server_fatal() ? "upstream closed" : "upstream lost");
+      log_close(statements.terminated()     ? "client terminated"
+                : statements.server_fatal() ? "upstream closed the session"
+                                            : "upstream lost");
       co_return;
     case PumpEnd::DestinationError:
     case PumpEnd::Cancelled:

@@ -40,6 +40,37 @@ std::optional<std::string> bind_value(const wire::Bind& bind, int number) {
   return std::string(*v);
 }
 
+// A value the statement wrote as SQL text, as the journal records it: a
+// quoted literal unquoted ('it''s' -> it's, a trailing ::cast dropped), NULL
+// as null, anything else (numbers, booleans, expressions) as written.
+std::optional<std::string> literal_value(std::string_view expression) {
+  while (!expression.empty() && expression.front() == ' ') expression.remove_prefix(1);
+  while (!expression.empty() && expression.back() == ' ') expression.remove_suffix(1);
+  if (util::iequals(expression, "null")) return std::nullopt;
+  if (expression.size() >= 2 && expression.front() == '\'') {
+    std::string out;
+    std::size_t i = 1;
+    for (; i < expression.size(); ++i) {
+      if (expression[i] != '\'') {
+        out.push_back(expression[i]);
+      } else if (i + 1 < expression.size() && expression[i + 1] == '\'') {
+        out.push_back('\'');
+        ++i;
+      } else {
+        break;  // the closing quote
+      }
+    }
+    const std::string_view rest = expression.substr(std::min(i + 1, expression.size()));
+    if (i < expression.size() && (rest.empty() || rest.substr(0, 2) == "::")) return out;
+  }
+  return std::string(expression);
+}
+
+std::optional<std::string> stated_value(const sql::StatedValue& v, const wire::Bind* bind) {
+  if (v.parameter != 0) return bind ? bind_value(*bind, v.parameter) : std::nullopt;
+  return literal_value(v.expression);
+}
+
 }  // namespace
 
 StatementState::StatementState(Options options) : options_(options), frontend_(*this), backend_(*this) {}
@@ -281,24 +312,16 @@ void StatementState::forget_statements_named_in(std::string_view sql) {
 
 void StatementState::journal_literals(const sql::RewriteResult& result) {
   for (const auto& dropped : result.dropped_values) {
-    DroppedWrite write{&dropped, std::nullopt, {}};
-    if (dropped.value.parameter == 0) write.value = dropped.value.expression;
-    for (const auto& k : dropped.key) {
-      write.key.emplace_back(k.column, k.parameter == 0 ? std::optional<std::string>(k.expression) : std::nullopt);
-    }
+    DroppedWrite write{&dropped, stated_value(dropped.value, nullptr), {}};
+    for (const auto& k : dropped.key) write.key.emplace_back(k.column, stated_value(k, nullptr));
     options_.observer->on_dropped_write(write);
   }
 }
 
 void StatementState::journal_bind(const Prepared& prepared, const wire::Bind& bind) {
   for (const auto& dropped : prepared.dropped_values) {
-    DroppedWrite write{&dropped, std::nullopt, {}};
-    write.value = dropped.value.parameter ? bind_value(bind, dropped.value.parameter)
-                                          : std::optional<std::string>(dropped.value.expression);
-    for (const auto& k : dropped.key) {
-      write.key.emplace_back(k.column, k.parameter ? bind_value(bind, k.parameter)
-                                                   : std::optional<std::string>(k.expression));
-    }
+    DroppedWrite write{&dropped, stated_value(dropped.value, &bind), {}};
+    for (const auto& k : dropped.key) write.key.emplace_back(k.column, stated_value(k, &bind));
     options_.observer->on_dropped_write(write);
   }
 }
@@ -338,7 +361,7 @@ FilterAction StatementState::Backend::on_message(const wire::MessageView& messag
 
 std::string StatementState::Backend::take_injection() { return std::exchange(s_.to_server_, {}); }
 
-FilterAction StatementState::on_error(const wire::MessageView& message, std::string& replacement) {
+FilterAction StatementState::on_error(const wire::MessageView& message, std::string& /*replacement*/) {
   wire::ErrorFields fields;
   if (wire::parse_error_fields(message.body, fields)) return FilterAction::Forward;
   const auto severity = fields.severity();

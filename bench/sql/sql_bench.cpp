@@ -29,7 +29,11 @@ std::string columns(const char* sep, bool qualified) {
   for (int i = 0; i < 20; ++i) {
     if (i > 0) out += sep;
     if (qualified) out += "\"public\".\"environments\".";
-    out += (i == 13) ? "\"last_error\"" : "\"column_" + std::to_string(i) + "\"";
+    if (i == 13) {
+      out += "\"last_error\"";
+    } else {
+      out.append("\"column_").append(std::to_string(i)).append("\"");
+    }
   }
   return out;
 }
@@ -41,7 +45,7 @@ std::string prisma_select() {
 
 std::string prisma_insert() {
   std::string values;
-  for (int i = 1; i <= 20; ++i) values += (i > 1 ? "," : "") + std::string("$") + std::to_string(i);
+  for (int i = 1; i <= 20; ++i) values.append(i > 1 ? ",$" : "$").append(std::to_string(i));
   return "INSERT INTO \"public\".\"environments\" (" + columns(",", false) + ") VALUES (" + values +
          ") RETURNING \"public\".\"environments\".\"id\"";
 }
@@ -50,8 +54,12 @@ std::string prisma_update() {
   std::string sets;
   for (int i = 0; i < 20; ++i) {
     if (i > 0) sets += ", ";
-    sets += (i == 13 ? std::string("\"last_error\"") : "\"column_" + std::to_string(i) + "\"") + " = $" +
-            std::to_string(i + 1);
+    if (i == 13) {
+      sets += "\"last_error\"";
+    } else {
+      sets.append("\"column_").append(std::to_string(i)).append("\"");
+    }
+    sets.append(" = $").append(std::to_string(i + 1));
   }
   return "UPDATE \"public\".\"environments\" SET " + sets +
          " WHERE (\"public\".\"environments\".\"id\" = $21 AND 1=1) RETURNING " + columns(", ", true);
@@ -61,7 +69,7 @@ std::string prisma_update() {
 std::string miss_1kb() {
   std::string s = "SELECT ";
   int i = 0;
-  while (s.size() < 1000) s += "\"public\".\"users\".\"field_" + std::to_string(i++) + "\", ";
+  while (s.size() < 1000) s.append("\"public\".\"users\".\"field_").append(std::to_string(i++)).append("\", ");
   s += "1 FROM \"public\".\"users\" WHERE \"public\".\"users\".\"id\" = $1";
   return s;
 }

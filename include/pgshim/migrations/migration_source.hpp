@@ -1,0 +1,107 @@
+#pragma once
+// Where migrations come from and which of them the database says are applied.
+//
+// A MigrationSource knows one migration tool: how its files are laid out (the
+// list of migrations with their SQL, in the order the tool applies them) and
+// which table records what has been applied. The database side goes through the
+// small Database interface (one parameterised query, text rows) so a source can
+// be unit-tested without PostgreSQL and so the module keeps libpq in one place
+// (PgDatabase, pg_database.hpp).
+//
+// Implemented: Prisma (prisma_source.hpp). Designed to fit later, each behind
+// this same interface:
+//  - Flyway: files `V<version>__<description>.sql` (and repeatable `R__*.sql`)
+//    under `db/migration`; table `flyway_schema_history` (installed_rank,
+//    version, description, type, script, checksum, success, ...); applied = a
+//    row whose `script` is the file name and `success` is true (a false row is
+//    a failed migration, the analogue of Prisma's unfinished one).
+//  - golang-migrate: files `<version>_<title>.up.sql` (`.down.sql` ignored);
+//    table `schema_migrations(version bigint, dirty boolean)` with ONE row:
+//    every migration with version <= that row's version is applied, and
+//    `dirty` means the one at `version` failed halfway.
+//  - Rails (Active Record): files `db/migrate/<timestamp>_<name>.rb`; table
+//    `schema_migrations(version varchar)`, one row per applied timestamp. The
+//    migrations are Ruby, not SQL: `applied` fits as is, but deriving pending
+//    columns needs a reader of the Ruby DSL (or `structure.sql`), which is
+//    why Migration::sql may be empty for such a source.
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgshim::migrations {
+
+// Every failure of this module (unreadable directory, database error, a
+// migration that does not parse). Start-up and `pgshim check` only: nothing
+// here runs on the data plane.
+class MigrationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One migration as the tool names it, with its SQL text.
+struct Migration {
+  std::string name;  // Prisma: the directory name, e.g. 20250804020810_add_last_error_to_environments
+  std::string sql;   // the statements, as the tool would send them
+  std::string path;  // the file the SQL came from (for messages)
+};
+
+// What the migrations table says about one migration.
+enum class MigrationState {
+  Applied,  // recorded as finished (and not rolled back)
+  Pending,  // no record: the tool has not run it
+  Failed,   // started but not finished: possibly half applied (Prisma P3009)
+};
+
+[[nodiscard]] std::string_view to_string(MigrationState state) noexcept;
+
+// A text row of a query result; NULL reads as nullopt.
+using Row = std::vector<std::optional<std::string>>;
+
+// The one thing a source needs from the database. Implementations throw
+// MigrationError when the query fails.
+class Database {
+ public:
+  virtual ~Database() = default;
+  // Runs one statement with text parameters ($1, $2, ...) and returns its rows.
+  [[nodiscard]] virtual std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params) = 0;
+};
+
+class MigrationSource {
+ public:
+  virtual ~MigrationSource() = default;
+
+  // The tool's name as the configuration spells it (`prisma`).
+  [[nodiscard]] virtual std::string_view tool() const noexcept = 0;
+  // Every migration in the order the tool applies them. Throws MigrationError
+  // when the directory is missing or unreadable or a migration file is missing.
+  [[nodiscard]] virtual std::vector<Migration> list() const = 0;
+  // The state of each migration the database has a record of, by name; a name
+  // absent from the map is Pending. A missing migrations table means nothing is
+  // applied (an empty map), not an error. Throws MigrationError on a failed query.
+  [[nodiscard]] virtual std::map<std::string, MigrationState> recorded(Database& db) const = 0;
+};
+
+// The migration tools pgshim can read.
+enum class Tool { Prisma };
+
+// `prisma` -> Tool::Prisma; nullopt for anything else.
+[[nodiscard]] std::optional<Tool> parse_tool(std::string_view name) noexcept;
+[[nodiscard]] std::string_view to_string(Tool tool) noexcept;
+
+// The source for `tool` reading the migrations directory `dir`.
+[[nodiscard]] std::unique_ptr<MigrationSource> make_source(Tool tool, std::string dir);
+
+// A migration that is not applied, with what the database says about it.
+struct UnappliedMigration {
+  Migration migration;
+  MigrationState state = MigrationState::Pending;  // Pending or Failed, never Applied
+};
+
+// The migrations of `source` that `db` does not record as applied, in order.
+[[nodiscard]] std::vector<UnappliedMigration> unapplied_migrations(const MigrationSource& source, Database& db);
+
+}  // namespace pgshim::migrations

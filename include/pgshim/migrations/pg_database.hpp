@@ -1,0 +1,36 @@
+#pragma once
+// Database over one blocking libpq connection, for start-up and `pgshim check`
+// (never the data plane). Every wait has a bound: connect_timeout (10 s unless
+// the conninfo sets one), tcp_user_timeout for a peer that vanishes mid-query,
+// and a statement_timeout set on the session.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pgshim/migrations/migration_source.hpp"
+
+struct pg_conn;  // libpq's PGconn, kept out of this header
+
+namespace pgshim::migrations {
+
+class PgDatabase final : public Database {
+ public:
+  // Connects with `conninfo` (a postgres:// URL or key=value conninfo). Throws
+  // MigrationError with libpq's message (password redacted) when it cannot.
+  explicit PgDatabase(const std::string& conninfo,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  ~PgDatabase() override;
+  PgDatabase(const PgDatabase&) = delete;
+  PgDatabase& operator=(const PgDatabase&) = delete;
+
+  [[nodiscard]] std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params) override;
+
+ private:
+  struct Finish {
+    void operator()(pg_conn* conn) const noexcept;
+  };
+  std::unique_ptr<pg_conn, Finish> conn_;
+};
+
+}  // namespace pgshim::migrations

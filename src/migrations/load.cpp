@@ -1,0 +1,49 @@
+// Start-up entry points (see load.hpp).
+#include "pgshim/migrations/load.hpp"
+
+#include <algorithm>
+
+#include "pgshim/migrations/pg_database.hpp"
+
+namespace pgshim::migrations {
+
+PendingFromMigrations load_pending(const MigrationSource& source, Database& db) {
+  PendingFromMigrations out;
+  // list() runs inside unapplied_migrations too; the count needs the full list.
+  out.total = source.list().size();
+  out.unapplied = unapplied_migrations(source, db);
+  PendingDeriver deriver;
+  for (const auto& u : out.unapplied) deriver.add(u.migration.name, u.migration.sql);
+  Derived derived = deriver.take();
+  out.columns = std::move(derived.columns);
+  out.not_mitigated = std::move(derived.not_mitigated);
+  return out;
+}
+
+PendingFromMigrations load_pending_from_migrations(const std::string& dir, const std::string& conninfo, Tool tool) {
+  const auto source = make_source(tool, dir);
+  // A bad directory is reported before the database is tried.
+  (void)source->list();
+  PgDatabase db(conninfo);
+  return load_pending(*source, db);
+}
+
+std::vector<sql::PendingColumn> merge_pending(std::vector<sql::PendingColumn> configured,
+                                              const std::vector<sql::PendingColumn>& derived,
+                                              std::vector<std::string>* overridden) {
+  const std::size_t n_configured = configured.size();
+  for (const auto& d : derived) {
+    const auto end = configured.begin() + static_cast<std::ptrdiff_t>(n_configured);
+    const bool taken = std::any_of(configured.begin(), end, [&](const sql::PendingColumn& c) {
+      return c.schema == d.schema && c.table == d.table && c.column == d.column;
+    });
+    if (taken) {
+      if (overridden != nullptr) overridden->push_back(sql::qualified_name(d));
+    } else {
+      configured.push_back(d);
+    }
+  }
+  return configured;
+}
+
+}  // namespace pgshim::migrations

@@ -1,0 +1,162 @@
+// The tool-independent parts of migration_source.hpp and the Prisma source.
+#include "pgshim/migrations/migration_source.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "pgshim/migrations/prisma_source.hpp"
+
+namespace pgshim::migrations {
+
+std::string_view to_string(MigrationState state) noexcept {
+  switch (state) {
+    case MigrationState::Applied:
+      return "applied";
+    case MigrationState::Pending:
+      return "pending";
+    case MigrationState::Failed:
+      return "failed";
+  }
+  return "pending";
+}
+
+std::optional<Tool> parse_tool(std::string_view name) noexcept {
+  if (name == "prisma") return Tool::Prisma;
+  return std::nullopt;
+}
+
+std::string_view to_string(Tool tool) noexcept {
+  switch (tool) {
+    case Tool::Prisma:
+      return "prisma";
+  }
+  return "prisma";
+}
+
+std::unique_ptr<MigrationSource> make_source(Tool tool, std::string dir) {
+  switch (tool) {
+    case Tool::Prisma:
+      return std::make_unique<PrismaSource>(std::move(dir));
+  }
+  throw MigrationError("unknown migration tool");
+}
+
+std::vector<UnappliedMigration> unapplied_migrations(const MigrationSource& source, Database& db) {
+  // Read the files first: a bad directory is reported before any connection work.
+  std::vector<Migration> all = source.list();
+  const auto states = source.recorded(db);
+  std::vector<UnappliedMigration> out;
+  for (auto& m : all) {
+    const auto it = states.find(m.name);
+    const MigrationState state = it == states.end() ? MigrationState::Pending : it->second;
+    switch (state) {
+      case MigrationState::Applied:
+        break;
+      case MigrationState::Pending:
+      case MigrationState::Failed:
+        out.push_back(UnappliedMigration{std::move(m), state});
+        break;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kPrismaSqlFile = "migration.sql";
+constexpr std::string_view kPrismaLockFile = "migration_lock.toml";
+
+[[nodiscard]] std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw MigrationError("cannot read " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw MigrationError("cannot read " + path.string());
+  return text.str();
+}
+
+// The `provider = "..."` value of migration_lock.toml, or "" when absent. A
+// line-oriented read is enough: Prisma writes exactly this one key.
+[[nodiscard]] std::string lock_provider(const std::string& toml) {
+  std::istringstream lines(toml);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto hash = line.find('#');
+    if (hash != std::string::npos) line.erase(hash);
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = line.substr(0, eq);
+    key.erase(std::remove_if(key.begin(), key.end(), [](unsigned char c) { return std::isspace(c) != 0; }), key.end());
+    if (key != "provider") continue;
+    const auto open = line.find('"', eq);
+    const auto close = open == std::string::npos ? open : line.find('"', open + 1);
+    if (close != std::string::npos) return line.substr(open + 1, close - open - 1);
+  }
+  return "";
+}
+
+}  // namespace
+
+std::vector<Migration> PrismaSource::list() const {
+  std::error_code ec;
+  const fs::path root(dir_);
+  if (!fs::is_directory(root, ec)) throw MigrationError("migrations directory " + dir_ + " does not exist");
+  const fs::path lock = root / kPrismaLockFile;
+  if (fs::exists(lock, ec)) {
+    const std::string provider = lock_provider(read_file(lock));
+    if (!provider.empty() && provider != "postgresql") {
+      throw MigrationError(lock.string() + ": provider is \"" + provider + "\", pgshim reads postgresql migrations");
+    }
+  }
+  std::vector<fs::path> dirs;
+  fs::directory_iterator it(root, ec);
+  if (ec) throw MigrationError("cannot list " + dir_ + ": " + ec.message());
+  for (const auto& entry : it) {
+    if (entry.is_directory(ec)) dirs.push_back(entry.path());
+  }
+  // Prisma applies in lexical order of the directory names (timestamp first).
+  std::sort(dirs.begin(), dirs.end(), [](const fs::path& a, const fs::path& b) {
+    return a.filename().string() < b.filename().string();
+  });
+  std::vector<Migration> out;
+  for (const auto& d : dirs) {
+    const fs::path file = d / kPrismaSqlFile;
+    if (!fs::is_regular_file(file, ec)) {
+      throw MigrationError("migration " + d.filename().string() + " has no " + std::string(kPrismaSqlFile) + " (" +
+                           file.string() + ")");
+    }
+    out.push_back(Migration{d.filename().string(), read_file(file), file.string()});
+  }
+  return out;
+}
+
+std::map<std::string, MigrationState> PrismaSource::recorded(Database& db) const {
+  // to_regclass follows the session's search_path, as Prisma's own lookup does;
+  // NULL means the table is missing: Prisma has never run here.
+  const auto exists = db.query("SELECT to_regclass($1) IS NOT NULL", {"_prisma_migrations"});
+  if (exists.empty() || exists[0].empty() || exists[0][0].value_or("f") != "t") return {};
+  // One row per attempt; a name is applied when any of its rows finished and
+  // was not rolled back, failed when one is neither finished nor rolled back.
+  const auto rows = db.query(
+      "SELECT migration_name, bool_or(finished_at IS NOT NULL AND rolled_back_at IS NULL), "
+      "bool_or(finished_at IS NULL AND rolled_back_at IS NULL) "
+      "FROM _prisma_migrations GROUP BY migration_name",
+      {});
+  std::map<std::string, MigrationState> out;
+  for (const auto& row : rows) {
+    if (row.size() != 3 || !row[0]) continue;
+    if (row[1].value_or("f") == "t") {
+      out[*row[0]] = MigrationState::Applied;
+    } else if (row[2].value_or("f") == "t") {
+      out[*row[0]] = MigrationState::Failed;
+    }
+  }
+  return out;
+}
+
+}  // namespace pgshim::migrations

@@ -12,6 +12,7 @@
 #include "logging.hpp"
 #include "mitigation.hpp"
 #include "observability.hpp"
+#include "check_command.hpp"
 #include "rewrite_command.hpp"
 #include "pgshim/config/config.hpp"
 #include "pgshim/proxy/server.hpp"
@@ -81,6 +82,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "rewrite") {
     return pgshim::app::run_rewrite_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (!args.empty() && args[0] == "check") {
+    return pgshim::app::run_check_command(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   return run_proxy(args);
 }

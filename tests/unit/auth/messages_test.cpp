@@ -15,7 +15,7 @@ using namespace std::string_literals;
 // SASLInitialResponse bytes, and the parser reads them back.
 TEST(SaslInitialResponse, BuildAndParse) {
   const std::string frame = build_sasl_initial_response("SCRAM-SHA-256", "n,,n=,r=abc");
-  EXPECT_EQ(frame, "p\x00\x00\x00\x26SCRAM-SHA-256\x00\x00\x00\x00\x0bn,,n=,r=abc"s);
+  EXPECT_EQ(frame, "p\x00\x00\x00\x21SCRAM-SHA-256\x00\x00\x00\x00\x0bn,,n=,r=abc"s);
   SaslInitialResponse msg;
   ASSERT_FALSE(parse_sasl_initial_response(std::string_view(frame).substr(5), msg));
   EXPECT_EQ(msg.mechanism, "SCRAM-SHA-256");

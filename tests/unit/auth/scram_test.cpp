@@ -197,7 +197,9 @@ TEST(ScramServerFirst, Table) {
     EXPECT_EQ(server.on_client_first(c.mechanism, c.client_first, out), c.expected) << c.name;
     EXPECT_EQ(server.state(),
               c.expected ? ScramServer::State::Failed : ScramServer::State::AwaitClientFinal) << c.name;
-    if (c.expected) EXPECT_TRUE(out.empty()) << c.name;
+    if (c.expected) {
+      EXPECT_TRUE(out.empty()) << c.name;
+    }
   }
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <deque>
 #include <variant>
 #include <vector>
 
@@ -14,7 +13,9 @@ namespace {
 // malloc on every read. Only the standard size is pooled; buffers grown for a
 // large inspected message are freed when released.
 constexpr std::size_t kBufferSize = 16 * 1024;
-constexpr std::size_t kPoolLimit = 256;
+// Kept small: every pooled buffer is memory an idle proxy still holds. A few
+// per thread absorb the churn of busy sessions; the rest go back to malloc.
+constexpr std::size_t kPoolLimit = 8;
 
 struct BufferPool {
   std::vector<std::unique_ptr<char[]>> free;
@@ -74,9 +75,18 @@ void Pump::preload(std::string_view bytes) {
 }
 
 awaitable<PumpEnd> Pump::run() {
+  // What to write, as pieces of the read buffer or of `replaced` (the filters'
+  // replacement bytes, appended back to back). Buffers are made from the
+  // pieces only after the walk, when `replaced` no longer moves.
+  struct Piece {
+    bool replaced;
+    std::size_t offset;
+    std::size_t size;
+  };
+  std::vector<Piece> pieces;
+  std::string replaced;
   std::vector<asio::const_buffer> out;
-  std::deque<std::string> replacements;  // deque: stable addresses while `out` points at them
-  bool have_input = end_ > begin_;        // preloaded bytes are processed before the first read
+  bool have_input = end_ > begin_;  // preloaded bytes are processed before the first read
 
   for (;;) {
     if (!have_input) {
@@ -105,15 +115,16 @@ awaitable<PumpEnd> Pump::run() {
     // Walk the complete and partial messages in [begin_, end_), collecting what
     // to write: runs of unchanged bytes as views into the buffer, and the
     // filter's replacements.
+    pieces.clear();
+    replaced.clear();
     out.clear();
-    replacements.clear();
     std::size_t pos = begin_;
     std::size_t run_start = pos;
     std::size_t need_frame = 0;  // an inspected message needs this many bytes buffered
     bool stop = false;
     bool malformed = false;
     auto close_run = [&](std::size_t upto) {
-      if (upto > run_start) out.emplace_back(buffer_.get() + run_start, upto - run_start);
+      if (upto > run_start) pieces.push_back({false, run_start, upto - run_start});
     };
 
     while (pos < end_) {
@@ -158,8 +169,8 @@ awaitable<PumpEnd> Pump::run() {
         case FilterAction::Replace:
           close_run(pos);
           if (!replacement.empty()) {
-            replacements.push_back(std::move(replacement));
-            out.emplace_back(replacements.back().data(), replacements.back().size());
+            pieces.push_back({true, replaced.size(), replacement.size()});
+            replaced += replacement;
           }
           pos += frame;
           run_start = pos;
@@ -171,6 +182,9 @@ awaitable<PumpEnd> Pump::run() {
       if (stop) break;
     }
     close_run(pos);
+    for (const Piece& p : pieces) {
+      out.emplace_back(p.replaced ? replaced.data() + p.offset : buffer_.get() + p.offset, p.size);
+    }
 
     if (!out.empty()) {
       at_boundary_ = false;

@@ -343,7 +343,7 @@ Handling StatementState::Backend::classify(char type) noexcept {
 FilterAction StatementState::Backend::on_message(const wire::MessageView& message, std::string& replacement) {
   if (!s_.swallow_.empty()) {
     if (message.type == s_.swallow_.front()) {
-      s_.swallow_.pop_front();
+      s_.swallow_.erase(0, 1);
       return FilterAction::Replace;  // with nothing
     }
     // An injected message failed (its error comes instead) or the batch ended:

@@ -12,7 +12,6 @@
 // With no pending column configured, neither filter inspects anything beyond
 // Terminate, ReadyForQuery and ErrorResponse: the relay stays a byte pump.
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -110,7 +109,7 @@ class StatementState {
   std::unordered_map<std::string, Prepared> prepared_;
   // Responses the server owes for messages pgshim injected (CloseComplete,
   // ParseComplete), to be dropped in order.
-  std::deque<char> swallow_;
+  std::string swallow_;  // a short queue of message types, front first
   // Query and Sync messages sent whose ReadyForQuery has not come back yet.
   int outstanding_ = 0;
   wire::TransactionStatus status_ = wire::TransactionStatus::Idle;

@@ -65,6 +65,19 @@ int run_proxy(const std::vector<std::string>& args) {
       mitigation->start(cli.config.first_check_wait);
       server.set_pending(mitigation.get(), mitigation.get());
     }
+    server.set_reload_hook([&mitigation](const pgshim::config::Config& next) {
+      if (!mitigation) {
+        if (!next.pending_columns.empty()) {
+          spdlog::warn("reload: pending columns given, but pgshim started without any: restart pgshim to use them");
+        }
+        return;
+      }
+      try {
+        mitigation->reconfigure(next);
+      } catch (const std::exception& e) {
+        spdlog::error("reload: pending columns refused, keeping the running ones: {}", e.what());
+      }
+    });
     observability.start(mitigation.get());
     const int status = server.run();
     observability.stop();

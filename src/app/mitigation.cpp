@@ -133,30 +133,39 @@ void Journal::write(const proxy::DroppedWrite& write) {
 
 Mitigation::Mitigation(const config::Config& config, metrics::PgshimMetrics* metrics) : metrics_(metrics) {
   if (!config.journal_file.empty()) journal_ = std::make_unique<Journal>(config.journal_file);
+  generations_.push_back(make_generation(config));
+  current_.store(generations_.back().get(), std::memory_order_release);
+}
+
+std::unique_ptr<Mitigation::Generation> Mitigation::make_generation(const config::Config& config) {
+  auto g = std::make_unique<Generation>();
   std::vector<std::string> names;
   for (const auto& c : config.pending_columns) names.push_back(c.column);
-  names_ = sql::Prefilter(std::move(names));
-
+  g->names = sql::Prefilter(std::move(names));
+  g->monitor_conninfo = config.monitor_conninfo.empty() ? config.upstream->conninfo : config.monitor_conninfo;
+  g->poll_interval = config.schema_poll_interval;
   schema::WatcherOptions options;
-  options.conninfo = config.monitor_conninfo.empty() ? config.upstream->conninfo : config.monitor_conninfo;
+  options.conninfo = g->monitor_conninfo;
   options.columns = config.pending_columns;
   options.poll_interval = config.schema_poll_interval;
-  watcher_ = std::make_unique<schema::SchemaWatcher>(
-      std::move(options), [this](const schema::Snapshot& previous, const schema::Snapshot& next) {
-        changed(previous, next);
+  g->watcher = std::make_unique<schema::SchemaWatcher>(
+      std::move(options), [this, raw = g.get()](const schema::Snapshot& previous, const schema::Snapshot& next) {
+        changed(raw, previous, next);
       });
+  return g;
 }
 
 Mitigation::~Mitigation() { stop(); }
 
 void Mitigation::start(std::chrono::milliseconds first_check_wait) {
-  watcher_->start();
-  if (!watcher_->wait_first_check(first_check_wait)) {
+  auto& watcher = *generation().watcher;
+  watcher.start();
+  if (!watcher.wait_first_check(first_check_wait)) {
     spdlog::warn("the schema watcher's first check did not finish within {} ms: accepting clients with the "
                  "pending columns' state unknown (a 42703 will still be caught)",
                  first_check_wait.count());
   }
-  const auto snapshot = watcher_->current();
+  const auto snapshot = watcher.current();
   if (metrics_) metrics_->set_snapshot(snapshot);
   if (!snapshot->last_poll_ok) {
     spdlog::warn("schema watcher: cannot check the database: {}", snapshot->last_poll_error);
@@ -164,7 +173,33 @@ void Mitigation::start(std::chrono::milliseconds first_check_wait) {
 }
 
 void Mitigation::stop() {
-  if (watcher_) watcher_->stop();
+  std::lock_guard lock(generations_mutex_);
+  for (auto& g : generations_) g->watcher->stop();
+}
+
+void Mitigation::reconfigure(const config::Config& config) {
+  const Generation& running = generation();
+  const std::string monitor = config.monitor_conninfo.empty() ? config.upstream->conninfo : config.monitor_conninfo;
+  const auto& columns = running.watcher->columns();
+  const bool same_columns = std::equal(columns.begin(), columns.end(), config.pending_columns.begin(),
+                                       config.pending_columns.end(), [](const auto& a, const auto& b) {
+                                         return a.schema == b.schema && a.table == b.table && a.column == b.column &&
+                                                a.type == b.type && a.default_expr == b.default_expr &&
+                                                a.migration == b.migration;
+                                       });
+  if (same_columns && monitor == running.monitor_conninfo && config.schema_poll_interval == running.poll_interval) {
+    running.watcher->poll_now();
+    return;
+  }
+  auto next = make_generation(config);  // throws on bad input: the running one stays
+  std::lock_guard lock(generations_mutex_);
+  const Generation* previous = current_.load();
+  generations_.push_back(std::move(next));
+  current_.store(generations_.back().get(), std::memory_order_release);
+  previous->watcher->stop();
+  generation().watcher->start();
+  spdlog::info("reload: now watching {} pending column(s)", config.pending_columns.size());
+  if (metrics_) metrics_->set_snapshot(generation().watcher->current());
 }
 
 void Mitigation::set_on_change(schema::OnChange callback) {
@@ -172,8 +207,11 @@ void Mitigation::set_on_change(schema::OnChange callback) {
   on_change_ = std::move(callback);
 }
 
-void Mitigation::changed(const schema::Snapshot& previous, const schema::Snapshot& next) {
-  if (metrics_) metrics_->set_snapshot(watcher_ ? watcher_->current() : nullptr);
+void Mitigation::changed(const void* from, const schema::Snapshot& previous, const schema::Snapshot& next) {
+  // A watcher replaced by a reload may still finish a poll: only the current
+  // one speaks for the pending columns.
+  if (from != current_.load(std::memory_order_acquire)) return;
+  if (metrics_) metrics_->set_snapshot(std::make_shared<const schema::Snapshot>(next));
   for (const auto& now : next.columns) {
     const auto before = std::find_if(previous.columns.begin(), previous.columns.end(), [&](const auto& p) {
       return p.column.schema == now.column.schema && p.column.table == now.column.table &&
@@ -210,21 +248,24 @@ void Mitigation::changed(const schema::Snapshot& previous, const schema::Snapsho
   if (callback) callback(previous, next);
 }
 
-std::shared_ptr<const schema::Snapshot> Mitigation::current() const noexcept { return watcher_->current(); }
+std::shared_ptr<const schema::Snapshot> Mitigation::current() const noexcept {
+  return generation().watcher->current();
+}
 
 bool Mitigation::report_undefined_column(std::string_view message) {
-  const auto& columns = watcher_->columns();
+  auto& watcher = *generation().watcher;
+  const auto& columns = watcher.columns();
   const auto named = schema::columns_named_by_undefined_column(message, columns);
-  const auto snapshot = watcher_->current();
+  const auto snapshot = watcher.current();
   bool changed_any = false;
   for (const std::size_t index : named) {
     // A column the watcher saw present is not what the server means: the 42703
     // is about another relation (or the schema changed): let the next poll say.
     if (index < snapshot->columns.size() && snapshot->columns[index].state == schema::ColumnState::Present) continue;
     const auto& c = columns[index];
-    changed_any = watcher_->mark_missing(c.schema, c.table, c.column) || changed_any;
+    changed_any = watcher.mark_missing(c.schema, c.table, c.column) || changed_any;
   }
-  if (!named.empty()) watcher_->poll_now();
+  if (!named.empty()) watcher.poll_now();
   return changed_any;
 }
 

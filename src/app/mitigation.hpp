@@ -3,7 +3,9 @@
 // to sessions (PendingSource), what sessions report turned into logs, metrics
 // and the journal (SessionObserver), and the watcher's changes turned into the
 // WARN/INFO lines and alerts an on-call engineer sees.
+#include <atomic>
 #include <cstdio>
+#include <vector>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,14 +41,18 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   // Starts the watcher and waits (bounded) for its first check.
   void start(std::chrono::milliseconds first_check_wait);
   void stop();
-  [[nodiscard]] schema::SchemaWatcher& watcher() noexcept { return *watcher_; }
+  // SIGHUP: when the pending columns, the monitor login or the poll interval
+  // changed, a new watcher takes over (its first check runs in the background;
+  // until it is done the new columns' state is unknown). Throws on bad input,
+  // keeping the running watcher.
+  void reconfigure(const config::Config& config);
   // Called with every change of column states (the alerter hooks in here).
   void set_on_change(schema::OnChange callback);
 
   // proxy::PendingSource
   [[nodiscard]] std::shared_ptr<const schema::Snapshot> current() const noexcept override;
   bool report_undefined_column(std::string_view message) override;
-  [[nodiscard]] const sql::Prefilter& configured_names() const noexcept override { return names_; }
+  [[nodiscard]] const sql::Prefilter& configured_names() const noexcept override { return generation().names; }
   [[nodiscard]] std::uint32_t type_oid(std::string_view type_name) const noexcept override;
 
   // proxy::SessionObserver
@@ -57,12 +63,25 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   void on_cache(bool hit) override;
 
  private:
-  void changed(const schema::Snapshot& previous, const schema::Snapshot& next);
+  void changed(const void* generation, const schema::Snapshot& previous, const schema::Snapshot& next);
+
+  // What one configuration of the pending columns needs. Generations are
+  // immutable and never freed while pgshim runs (reloads are rare): sessions
+  // may hold references into an old one at any moment.
+  struct Generation {
+    std::unique_ptr<schema::SchemaWatcher> watcher;
+    sql::Prefilter names;
+    std::string monitor_conninfo;
+    std::chrono::milliseconds poll_interval{};
+  };
+  [[nodiscard]] std::unique_ptr<Generation> make_generation(const config::Config& config);
+  [[nodiscard]] const Generation& generation() const noexcept { return *current_.load(std::memory_order_acquire); }
 
   metrics::PgshimMetrics* metrics_;
   std::unique_ptr<Journal> journal_;
-  sql::Prefilter names_;
-  std::unique_ptr<schema::SchemaWatcher> watcher_;
+  std::mutex generations_mutex_;
+  std::vector<std::unique_ptr<Generation>> generations_;  // under generations_mutex_
+  std::atomic<const Generation*> current_{nullptr};
   std::mutex on_change_mutex_;
   schema::OnChange on_change_;
 };

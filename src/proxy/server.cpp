@@ -74,6 +74,7 @@ struct Server::Impl {
   std::shared_ptr<ssl::context> client_tls;
   std::shared_ptr<ssl::context> upstream_tls;
   Reloader reloader;
+  ReloadHook reload_hook;
   PendingSource* pending;
   SessionObserver* observer;
 
@@ -196,6 +197,7 @@ void Server::Impl::reload() {
   }
   spdlog::set_level(spdlog::level::from_str(next.log_level));
   config = std::make_shared<const config::Config>(std::move(next));
+  if (reload_hook) reload_hook(*config);
   spdlog::info("configuration reloaded");
 }
 
@@ -210,6 +212,8 @@ Server::Server(config::Config config, Reloader reloader, PendingSource* pending,
 Server::~Server() = default;
 
 const Stats& Server::stats() const noexcept { return impl_->stats; }
+
+void Server::set_reload_hook(ReloadHook hook) { impl_->reload_hook = std::move(hook); }
 
 void Server::set_pending(PendingSource* pending, SessionObserver* observer) noexcept {
   impl_->pending = pending;

@@ -25,6 +25,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // Called on the server's main thread after a SIGHUP reload was accepted,
+  // with the new configuration (e.g. to re-read the pending columns).
+  using ReloadHook = std::function<void(const config::Config&)>;
+  void set_reload_hook(ReloadHook hook);
+
   // Sets the pending-column seams (before run()).
   void set_pending(PendingSource* pending, SessionObserver* observer) noexcept;
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <csignal>
 #include <fstream>
 #include <unistd.h>
 #include <sstream>
@@ -182,6 +183,42 @@ TEST(Pending, ReactivePathRelaysTheErrorInsideATransactionBlock) {
   // Marked missing by that error: the next statement is rewritten.
   ASSERT_TRUE(wait_for_log(incident.shim, "is MISSING"));
   EXPECT_EQ(query_value(conn.get(), "update environments set last_error = 'x' where id = 'env_1'"), "");
+}
+
+}  // namespace
+}  // namespace pgshim::test
+
+namespace pgshim::test {
+namespace {
+
+TEST(Pending, SighupReplacesThePendingColumns) {
+  // Proves: the pending set is reloadable: after SIGHUP with a new file the new
+  // column is watched and rewritten, and the old one is no longer touched.
+  char dir[] = "/tmp/pgshim-pending-reload.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string file = std::string(dir) + "/pgshim.yaml";
+  IncidentDatabase db("pending_reload");
+  auto write_config = [&](const char* column, const char* type) {
+    std::ofstream(file) << "upstream: " << db.url_with_credentials() << "\nschema_poll_interval: 200ms\n"
+                        << "pending_columns:\n  - table: environments\n    column: " << column << "\n    type: " << type
+                        << "\n    migration: 20250804020810_add_" << column << "\n";
+  };
+  write_config("last_error", "text");
+  Pgshim shim({"--config", file}, false);
+  ASSERT_TRUE(wait_for_log(shim, "public.environments.last_error is MISSING")) << shim.log();
+  auto conn = connect("host=127.0.0.1 port=" + std::to_string(shim.port()) + " dbname=" + db.name() +
+                      " user=pgshim_scram password=scram-pass");
+  ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK);
+  EXPECT_EQ(query_value(conn.get(), "select count(last_error) from environments"), "0");
+
+  write_config("retries", "integer");
+  shim.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_log(shim, "now watching 1 pending column(s)")) << shim.log();
+  ASSERT_TRUE(wait_for_log(shim, "public.environments.retries is MISSING")) << shim.log();
+  EXPECT_EQ(query_value(conn.get(), "select coalesce(sum(retries), 0) from environments"), "0");
+  EXPECT_EQ(query_value(conn.get(), "select count(last_error) from environments"), "ERROR 42703");
+  std::remove(file.c_str());
+  rmdir(dir);
 }
 
 }  // namespace

@@ -1,0 +1,247 @@
+// `pgshim check` and load_pending_from_migrations against a real PostgreSQL
+// holding the incident's schema, with a realistic Prisma migrations directory
+// (tests/fixtures/prisma-migrations) and Prisma's own `_prisma_migrations` table.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "pgshim/migrations/load.hpp"
+#include "pgshim/sql/missing_set.hpp"
+#include "support/harness.hpp"
+
+namespace pgshim::migrations {
+namespace {
+
+namespace fs = std::filesystem;
+using test::IncidentDatabase;
+
+const std::vector<std::string> kApplied = {"20250601090000_init", "20250615120000_add_jobs",
+                                           "20250702101500_add_user_name"};
+const std::vector<std::string> kPending = {
+    "20250804020810_add_last_error_to_environments", "20250806141200_add_environment_retries",
+    "20250810093000_add_template_visibility", "20250812110000_add_deployments"};
+
+// Prisma's DDL for its history table (prisma-engines, migration-connector).
+constexpr const char* kPrismaMigrationsDdl = R"(CREATE TABLE "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+))";
+
+[[nodiscard]] std::string fixture_dir() {
+  const char* source = std::getenv("PGSHIM_SOURCE_DIR");
+  return std::string(source != nullptr ? source : ".") + "/tests/fixtures/prisma-migrations";
+}
+
+[[nodiscard]] std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+[[nodiscard]] std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+struct Run {
+  int status = -1;
+  std::string out;
+};
+
+// Runs a shell command line; its exit status and standard output.
+[[nodiscard]] Run run_shell(const std::string& command) {
+  Run r;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return r;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+  const int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// `pgshim check ARGS...` (the real binary), stderr dropped.
+[[nodiscard]] Run pgshim_check(const std::vector<std::string>& args) {
+  const char* bin = std::getenv("PGSHIM_BIN");
+  std::string command = shell_quote(bin != nullptr ? bin : "pgshim") + " check";
+  for (const auto& a : args) command += " " + shell_quote(a);
+  return run_shell(command + " 2>/dev/null");
+}
+
+// Feeds `json` to a Python program (json.load must succeed); its output.
+[[nodiscard]] Run python_on_json(const std::string& json, const std::string& program) {
+  const fs::path file = fs::temp_directory_path() / ("pgshim-check-" + std::to_string(getpid()) + ".json");
+  std::ofstream(file) << json;
+  Run r = run_shell("/usr/bin/python3 -c " + shell_quote("import json,sys\nd=json.load(sys.stdin)\n" + program) +
+                    " < " + shell_quote(file.string()));
+  fs::remove(file);
+  return r;
+}
+
+void exec_ok(PGconn* conn, const std::string& sql) {
+  test::Result r(PQexec(conn, sql.c_str()));
+  ASSERT_TRUE(PQresultStatus(r.get()) == PGRES_COMMAND_OK || PQresultStatus(r.get()) == PGRES_TUPLES_OK)
+      << PQresultErrorMessage(r.get()) << "\n" << sql;
+}
+
+// Records a migration the way `prisma migrate deploy` does (parameterised).
+void record(PGconn* conn, const std::string& name, const char* finished_at = "now()",
+            const char* rolled_back_at = "NULL") {
+  static int id = 0;
+  const std::string sql = std::string("INSERT INTO \"_prisma_migrations\" (id, checksum, finished_at, migration_name, "
+                                      "rolled_back_at, started_at, applied_steps_count) VALUES ($1, $2, ") +
+                          finished_at + ", $3, " + rolled_back_at + ", now(), 1)";
+  const std::string uuid = "00000000-0000-4000-8000-" + std::to_string(100000000000 + ++id);
+  const std::string checksum(64, 'a');
+  const char* params[] = {uuid.c_str(), checksum.c_str(), name.c_str()};
+  test::Result r(PQexecParams(conn, sql.c_str(), 3, nullptr, params, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+}
+
+// The incident database with Prisma's history table recording the applied migrations.
+class PrismaDatabase : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<IncidentDatabase>("pgshim_mig");
+    conn_ = db_->direct();
+    ASSERT_EQ(PQstatus(conn_.get()), CONNECTION_OK);
+    exec_ok(conn_.get(), kPrismaMigrationsDdl);
+    for (const auto& name : kApplied) record(conn_.get(), name);
+  }
+  [[nodiscard]] std::string url() const { return db_->url_with_credentials(); }
+
+  std::unique_ptr<IncidentDatabase> db_;
+  test::Connection conn_;
+};
+
+TEST_F(PrismaDatabase, CheckReportsExactlyThePendingSetAndExitsOne) {
+  // Proves the text report lists the four unapplied migrations (not the applied ones), what is mitigated and not, and exits 1.
+  const Run r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url()});
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("4 of 7 prisma migrations"), std::string::npos) << r.out;
+  for (const auto& name : kPending) EXPECT_NE(r.out.find("\n" + name + "\n"), std::string::npos) << name;
+  for (const auto& name : kApplied) EXPECT_EQ(r.out.find(name), std::string::npos) << name;
+  EXPECT_NE(r.out.find("mitigated      public.environments.last_error TEXT (reads NULL)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mitigated      public.environments.retries INTEGER (reads 0)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mitigated      public.templates.visibility text (reads 'PRIVATE')"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("NOT MITIGATED  creates table public.deployments"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NOT MITIGATED  creates unique index templates_name_key"), std::string::npos) << r.out;
+}
+
+TEST_F(PrismaDatabase, JsonParsesAndHoldsTheSameSet) {
+  // Proves --format json is valid JSON carrying the exact pending names, columns and not-mitigated impacts.
+  const Run r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url(), "--format", "json"});
+  EXPECT_EQ(r.status, 1) << r.out;
+  const Run names = python_on_json(r.out, "print(d['pending_count'], ' '.join(m['name'] + ':' + m['state'] for m in d['pending']))");
+  ASSERT_EQ(names.status, 0) << r.out;
+  EXPECT_EQ(names.out,
+            "4 20250804020810_add_last_error_to_environments:pending 20250806141200_add_environment_retries:pending "
+            "20250810093000_add_template_visibility:pending 20250812110000_add_deployments:pending\n");
+  const Run columns = python_on_json(
+      r.out, "print('|'.join('%s.%s.%s %s %s' % (c['schema'], c['table'], c['column'], c['type'], c['default']) "
+             "for m in d['pending'] for c in m['mitigated']))");
+  EXPECT_EQ(columns.out,
+            "public.environments.last_error TEXT None|public.environments.retries INTEGER 0|"
+            "public.environments.tags TEXT[] ARRAY[]::TEXT[]|public.templates.visibility text 'PRIVATE'\n");
+  const Run impacts = python_on_json(
+      r.out, "print(' '.join(n['impact'] for m in d['pending'] for n in m['not_mitigated']))");
+  // CREATE TYPE; then CREATE TABLE, its index, the unique index, its foreign key.
+  EXPECT_EQ(impacts.out, "harmless breaking harmless breaking harmless\n");
+}
+
+TEST_F(PrismaDatabase, DerivedColumnsAreUsableWhileTheMigrationsArePending) {
+  // Proves every derived type and default evaluates on the pending database (the new enum's stand-in included).
+  const auto loaded = load_pending_from_migrations(fixture_dir(), url());
+  ASSERT_EQ(loaded.columns.size(), 4u);
+  EXPECT_NO_THROW(sql::MissingSet(loaded.columns, 1));
+  for (const auto& c : loaded.columns) {
+    const std::string expr = c.default_expr.empty() ? "NULL" : c.default_expr;
+    EXPECT_NE(test::query_value(conn_.get(), "SELECT (" + expr + ")::" + c.type + " IS NULL").rfind("ERROR", 0), 0u)
+        << sql::qualified_name(c) << " " << c.type;
+  }
+  // The declared enum type itself is not usable yet: the stand-in was needed.
+  EXPECT_EQ(test::query_value(conn_.get(), "SELECT NULL::\"public\".\"TemplateVisibility\"").rfind("ERROR", 0), 0u);
+}
+
+TEST_F(PrismaDatabase, AfterTheMigrationsAreAppliedCheckExitsZero) {
+  // Proves that once the pending SQL ran and was recorded, nothing is pending and the exit status is 0.
+  for (const auto& name : kPending) {
+    exec_ok(conn_.get(), read_text(fs::path(fixture_dir()) / name / "migration.sql"));
+    record(conn_.get(), name);
+  }
+  const Run r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url()});
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("all 7 prisma migrations"), std::string::npos) << r.out;
+  const Run json = pgshim_check({"--migrations", fixture_dir(), "--upstream", url(), "--format", "json"});
+  EXPECT_EQ(json.status, 0);
+  EXPECT_EQ(python_on_json(json.out, "print(d['pending_count'], len(d['pending']))").out, "0 0\n");
+}
+
+TEST_F(PrismaDatabase, RolledBackAndUnfinishedRowsAreNotApplied) {
+  // Proves a rolled-back row leaves a migration pending and an unfinished one reports it as failed.
+  record(conn_.get(), kPending[0], "now()", "now()");
+  record(conn_.get(), kPending[1], "NULL", "NULL");
+  const Run r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url(), "--format", "json"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(python_on_json(r.out, "print(' '.join(m['state'] for m in d['pending']))").out,
+            "pending failed pending pending\n");
+}
+
+TEST(Check, MissingHistoryTableMeansEverythingIsPending) {
+  // Proves a database without _prisma_migrations reads as no migration applied (exit 1), not an error.
+  IncidentDatabase db("pgshim_mig_nohist");
+  const Run r = pgshim_check({"--migrations", fixture_dir(), "--upstream", db.url_with_credentials(), "--format", "json"});
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(python_on_json(r.out, "print(d['pending_count'])").out, "7\n");
+}
+
+TEST(Check, UnreachableDatabaseExitsTwo) {
+  // Proves a database that cannot be reached is an error (2), with a JSON error document under --format json.
+  const std::string url = "postgresql://nobody:secret@127.0.0.1:1/none?connect_timeout=3";
+  EXPECT_EQ(pgshim_check({"--migrations", fixture_dir(), "--upstream", url}).status, 2);
+  const Run json = pgshim_check({"--migrations", fixture_dir(), "--upstream", url, "--format", "json"});
+  EXPECT_EQ(json.status, 2);
+  const Run err = python_on_json(json.out, "print('error' in d)");
+  EXPECT_EQ(err.out, "True\n");
+  EXPECT_EQ(json.out.find("secret"), std::string::npos) << json.out;
+}
+
+TEST(Check, BadDirectoryAndUnparsableMigrationExitTwo) {
+  // Proves a missing directory and a migration whose SQL does not parse are errors (2), not "nothing pending".
+  IncidentDatabase db("pgshim_mig_bad");
+  EXPECT_EQ(pgshim_check({"--migrations", "/nonexistent/migrations", "--upstream", db.url_with_credentials()}).status,
+            2);
+  const fs::path dir = fs::temp_directory_path() / ("pgshim-mig-broken-" + std::to_string(getpid()));
+  fs::create_directories(dir / "20250101000000_broken");
+  std::ofstream(dir / "20250101000000_broken" / "migration.sql") << "-- AlterTable\nALTER TABLE \"x\" ADD COLUMN;\n";
+  EXPECT_EQ(pgshim_check({"--migrations", dir.string(), "--upstream", db.url_with_credentials()}).status, 2);
+  EXPECT_EQ(pgshim_check({"--upstream", db.url_with_credentials()}).status, 2);  // usage
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace pgshim::migrations

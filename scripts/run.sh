@@ -45,7 +45,16 @@ if [[ $have_upstream -eq 0 ]]; then
   scripts/pg-sandbox.sh start "$sandbox" --schema config/incident-schema.sql
   # shellcheck disable=SC1091
   source "$sandbox/env"
-  args+=(--upstream "postgres://127.0.0.1:$PGSANDBOX_PORT/app?sslmode=disable")
+  # The monitor login (schema watcher) comes from the upstream URL's credentials.
+  args+=(--upstream "postgres://pgshim_scram:scram-pass@127.0.0.1:$PGSANDBOX_PORT/app?sslmode=disable")
+  have_pending=0
+  have_metrics=0
+  for a in "${args[@]}"; do
+    [[ $a == --pending* ]] && have_pending=1
+    [[ $a == --metrics-listen* ]] && have_metrics=1
+  done
+  [[ $have_pending -eq 0 ]] && args+=(--pending environments.last_error:text:20250804020810_add_last_error_to_environments)
+  [[ $have_metrics -eq 0 ]] && args+=(--metrics-listen 127.0.0.1:9930)
   listen=127.0.0.1:6432
   for ((i = 0; i < ${#args[@]}; i++)); do
     [[ ${args[$i]} == --listen || ${args[$i]} == -l ]] && listen=${args[$((i + 1))]}
@@ -58,7 +67,13 @@ if [[ $have_upstream -eq 0 ]]; then
   Point the application at pgshim:
     DATABASE_URL=postgresql://pgshim_scram:scram-pass@$listen/app
 
-  Try: psql 'postgresql://pgshim_scram:scram-pass@$listen/app' -c 'select * from environments'
+  pgshim treats environments.last_error (migration 20250804020810_add_last_error_to_environments)
+  as pending. Try:
+    psql 'postgresql://pgshim_scram:scram-pass@$listen/app' \\
+      -c "insert into environments (id, name, user_id, last_error) values ('env_9', 'demo', 'user_1', 'boom') returning id, last_error"
+    curl -s http://127.0.0.1:9930/status
+  Apply the migration and watch pgshim step aside:
+    psql 'postgresql://pgshim_scram:scram-pass@127.0.0.1:$PGSANDBOX_PORT/app' -c 'alter table environments add column last_error text'
   Ctrl-C stops pgshim and the embedded server.
 
 MSG

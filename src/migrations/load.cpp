@@ -46,4 +46,19 @@ std::vector<sql::PendingColumn> merge_pending(std::vector<sql::PendingColumn> co
   return configured;
 }
 
+std::string log_line(const Unmitigated& item) {
+  std::string statement;
+  bool space = false;
+  for (char c : item.statement) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      space = !statement.empty();
+      continue;
+    }
+    if (space) statement += ' ';
+    space = false;
+    statement += c;
+  }
+  return item.migration + ": " + std::string(to_string(item.impact)) + ": " + item.reason + ": " + statement;
+}
+
 }  // namespace pgshim::migrations

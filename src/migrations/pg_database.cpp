@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,11 +60,16 @@ PgDatabase::PgDatabase(const std::string& conninfo, std::chrono::milliseconds ti
     keys.push_back(key);
     values.emplace_back(o->val);
   }
-  if (!has_connect_timeout) keys.emplace_back("connect_timeout"), values.push_back(seconds);
+  auto fill = [&](bool present, const char* key, const std::string& value) {
+    if (present) return;
+    keys.emplace_back(key);
+    values.push_back(value);
+  };
+  fill(has_connect_timeout, "connect_timeout", seconds);
   // A peer that vanishes mid-query would otherwise block PQexec for the
   // kernel's retransmission time (~15 minutes).
-  if (!has_user_timeout) keys.emplace_back("tcp_user_timeout"), values.push_back(millis);
-  if (!has_application_name) keys.emplace_back("application_name"), values.emplace_back("pgshim-migrations");
+  fill(has_user_timeout, "tcp_user_timeout", millis);
+  fill(has_application_name, "application_name", "pgshim-migrations");
   std::vector<const char*> kp;
   std::vector<const char*> vp;
   for (std::size_t i = 0; i < keys.size(); ++i) {

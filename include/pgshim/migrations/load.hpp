@@ -38,4 +38,8 @@ struct PendingFromMigrations {
                                                             const std::vector<sql::PendingColumn>& derived,
                                                             std::vector<std::string>* overridden = nullptr);
 
+// One line for the log: `MIGRATION: IMPACT: REASON: STATEMENT` with the
+// statement's whitespace runs (newlines included) collapsed to one space.
+[[nodiscard]] std::string log_line(const Unmitigated& item);
+
 }  // namespace pgshim::migrations

@@ -65,14 +65,14 @@ constexpr const char* kPrismaMigrationsDdl = R"(CREATE TABLE "_prisma_migrations
   return out + "'";
 }
 
-struct Run {
+struct Outcome {
   int status = -1;
   std::string out;
 };
 
 // Runs a shell command line; its exit status and standard output.
-[[nodiscard]] Run run_shell(const std::string& command) {
-  Run r;
+[[nodiscard]] Outcome run_shell(const std::string& command) {
+  Outcome r;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return r;
   char buf[4096];
@@ -84,7 +84,7 @@ struct Run {
 }
 
 // `pgshim check ARGS...` (the real binary), stderr dropped.
-[[nodiscard]] Run pgshim_check(const std::vector<std::string>& args) {
+[[nodiscard]] Outcome pgshim_check(const std::vector<std::string>& args) {
   const char* bin = std::getenv("PGSHIM_BIN");
   std::string command = shell_quote(bin != nullptr ? bin : "pgshim") + " check";
   for (const auto& a : args) command += " " + shell_quote(a);
@@ -92,10 +92,10 @@ struct Run {
 }
 
 // Feeds `json` to a Python program (json.load must succeed); its output.
-[[nodiscard]] Run python_on_json(const std::string& json, const std::string& program) {
+[[nodiscard]] Outcome python_on_json(const std::string& json, const std::string& program) {
   const fs::path file = fs::temp_directory_path() / ("pgshim-check-" + std::to_string(getpid()) + ".json");
   std::ofstream(file) << json;
-  Run r = run_shell("/usr/bin/python3 -c " + shell_quote("import json,sys\nd=json.load(sys.stdin)\n" + program) +
+  Outcome r = run_shell("/usr/bin/python3 -c " + shell_quote("import json,sys\nd=json.load(sys.stdin)\n" + program) +
                     " < " + shell_quote(file.string()));
   fs::remove(file);
   return r;
@@ -139,7 +139,7 @@ class PrismaDatabase : public ::testing::Test {
 
 TEST_F(PrismaDatabase, CheckReportsExactlyThePendingSetAndExitsOne) {
   // Proves the text report lists the four unapplied migrations (not the applied ones), what is mitigated and not, and exits 1.
-  const Run r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url()});
+  const Outcome r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url()});
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_NE(r.out.find("4 of 7 prisma migrations"), std::string::npos) << r.out;
   for (const auto& name : kPending) EXPECT_NE(r.out.find("\n" + name + "\n"), std::string::npos) << name;
@@ -154,20 +154,20 @@ TEST_F(PrismaDatabase, CheckReportsExactlyThePendingSetAndExitsOne) {
 
 TEST_F(PrismaDatabase, JsonParsesAndHoldsTheSameSet) {
   // Proves --format json is valid JSON carrying the exact pending names, columns and not-mitigated impacts.
-  const Run r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url(), "--format", "json"});
+  const Outcome r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url(), "--format", "json"});
   EXPECT_EQ(r.status, 1) << r.out;
-  const Run names = python_on_json(r.out, "print(d['pending_count'], ' '.join(m['name'] + ':' + m['state'] for m in d['pending']))");
+  const Outcome names = python_on_json(r.out, "print(d['pending_count'], ' '.join(m['name'] + ':' + m['state'] for m in d['pending']))");
   ASSERT_EQ(names.status, 0) << r.out;
   EXPECT_EQ(names.out,
             "4 20250804020810_add_last_error_to_environments:pending 20250806141200_add_environment_retries:pending "
             "20250810093000_add_template_visibility:pending 20250812110000_add_deployments:pending\n");
-  const Run columns = python_on_json(
+  const Outcome columns = python_on_json(
       r.out, "print('|'.join('%s.%s.%s %s %s' % (c['schema'], c['table'], c['column'], c['type'], c['default']) "
              "for m in d['pending'] for c in m['mitigated']))");
   EXPECT_EQ(columns.out,
             "public.environments.last_error TEXT None|public.environments.retries INTEGER 0|"
             "public.environments.tags TEXT[] ARRAY[]::TEXT[]|public.templates.visibility text 'PRIVATE'\n");
-  const Run impacts = python_on_json(
+  const Outcome impacts = python_on_json(
       r.out, "print(' '.join(n['impact'] for m in d['pending'] for n in m['not_mitigated']))");
   // CREATE TYPE; then CREATE TABLE, its index, the unique index, its foreign key.
   EXPECT_EQ(impacts.out, "harmless breaking harmless breaking harmless\n");
@@ -193,10 +193,10 @@ TEST_F(PrismaDatabase, AfterTheMigrationsAreAppliedCheckExitsZero) {
     exec_ok(conn_.get(), read_text(fs::path(fixture_dir()) / name / "migration.sql"));
     record(conn_.get(), name);
   }
-  const Run r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url()});
+  const Outcome r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url()});
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("all 7 prisma migrations"), std::string::npos) << r.out;
-  const Run json = pgshim_check({"--migrations", fixture_dir(), "--upstream", url(), "--format", "json"});
+  const Outcome json = pgshim_check({"--migrations", fixture_dir(), "--upstream", url(), "--format", "json"});
   EXPECT_EQ(json.status, 0);
   EXPECT_EQ(python_on_json(json.out, "print(d['pending_count'], len(d['pending']))").out, "0 0\n");
 }
@@ -205,7 +205,7 @@ TEST_F(PrismaDatabase, RolledBackAndUnfinishedRowsAreNotApplied) {
   // Proves a rolled-back row leaves a migration pending and an unfinished one reports it as failed.
   record(conn_.get(), kPending[0], "now()", "now()");
   record(conn_.get(), kPending[1], "NULL", "NULL");
-  const Run r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url(), "--format", "json"});
+  const Outcome r = pgshim_check({"--migrations", fixture_dir(), "--upstream", url(), "--format", "json"});
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(python_on_json(r.out, "print(' '.join(m['state'] for m in d['pending']))").out,
             "pending failed pending pending\n");
@@ -214,7 +214,7 @@ TEST_F(PrismaDatabase, RolledBackAndUnfinishedRowsAreNotApplied) {
 TEST(Check, MissingHistoryTableMeansEverythingIsPending) {
   // Proves a database without _prisma_migrations reads as no migration applied (exit 1), not an error.
   IncidentDatabase db("pgshim_mig_nohist");
-  const Run r = pgshim_check({"--migrations", fixture_dir(), "--upstream", db.url_with_credentials(), "--format", "json"});
+  const Outcome r = pgshim_check({"--migrations", fixture_dir(), "--upstream", db.url_with_credentials(), "--format", "json"});
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_EQ(python_on_json(r.out, "print(d['pending_count'])").out, "7\n");
 }
@@ -223,9 +223,9 @@ TEST(Check, UnreachableDatabaseExitsTwo) {
   // Proves a database that cannot be reached is an error (2), with a JSON error document under --format json.
   const std::string url = "postgresql://nobody:secret@127.0.0.1:1/none?connect_timeout=3";
   EXPECT_EQ(pgshim_check({"--migrations", fixture_dir(), "--upstream", url}).status, 2);
-  const Run json = pgshim_check({"--migrations", fixture_dir(), "--upstream", url, "--format", "json"});
+  const Outcome json = pgshim_check({"--migrations", fixture_dir(), "--upstream", url, "--format", "json"});
   EXPECT_EQ(json.status, 2);
-  const Run err = python_on_json(json.out, "print('error' in d)");
+  const Outcome err = python_on_json(json.out, "print('error' in d)");
   EXPECT_EQ(err.out, "True\n");
   EXPECT_EQ(json.out.find("secret"), std::string::npos) << json.out;
 }

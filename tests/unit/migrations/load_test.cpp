@@ -70,5 +70,11 @@ TEST(Load, DerivesOnlyFromUnappliedMigrations) {
   EXPECT_EQ(loaded.not_mitigated[0].migration, "3_new");
 }
 
+TEST(Load, LogLineIsOneLine) {
+  // Proves a multi-line statement is logged on one line with its migration and impact.
+  const Unmitigated item{"m1", "CREATE TABLE \"t\" (\n    \"id\" INT\n)", "creates table public.t", Impact::Breaking};
+  EXPECT_EQ(log_line(item), "m1: breaking: creates table public.t: CREATE TABLE \"t\" ( \"id\" INT )");
+}
+
 }  // namespace
 }  // namespace pgshim::migrations

@@ -183,6 +183,15 @@ class YamlLoader {
         config.journal_file = scalar(value, key);
       } else if (key == "notice_on_rewrite") {
         config.notice_on_rewrite = boolean(value, key);
+      } else if (key == "auth") {
+        expect_map(value, key, {"mode", "file"});
+        if (value["mode"]) {
+          const std::string mode = scalar(value["mode"], "auth.mode");
+          if (mode == "passthrough") config.auth_mode = AuthMode::Passthrough;
+          else if (mode == "proxy") config.auth_mode = AuthMode::Proxy;
+          else fail_at(file_, value["mode"], "auth.mode", "expected passthrough or proxy");
+        }
+        if (value["file"]) config.auth_file = scalar(value["file"], "auth.file");
       } else if (key == "metrics_listen") {
         config.metrics_listen = wrap(value, key, [&] { return parse_listen(scalar(value, key)); });
       } else if (key == "alerts") {
@@ -328,6 +337,8 @@ enum OptionId : int {
   kOptJournal,
   kOptNoticeOnRewrite,
   kOptMetricsListen,
+  kOptAuthMode,
+  kOptAuthFile,
   kOptAlertmanager,
   kOptWebhook,
   kOptAlertInterval,
@@ -355,6 +366,8 @@ const option kLongOptions[] = {
     {"journal", required_argument, nullptr, kOptJournal},
     {"notice-on-rewrite", no_argument, nullptr, kOptNoticeOnRewrite},
     {"metrics-listen", required_argument, nullptr, kOptMetricsListen},
+    {"auth-mode", required_argument, nullptr, kOptAuthMode},
+    {"auth-file", required_argument, nullptr, kOptAuthFile},
     {"alertmanager", required_argument, nullptr, kOptAlertmanager},
     {"webhook", required_argument, nullptr, kOptWebhook},
     {"alert-interval", required_argument, nullptr, kOptAlertInterval},
@@ -475,6 +488,12 @@ void apply_flag(Config& config, int id, const std::string& value) {
       case kOptJournal: config.journal_file = value; break;
       case kOptNoticeOnRewrite: config.notice_on_rewrite = true; break;
       case kOptMetricsListen: config.metrics_listen = parse_listen(value); break;
+      case kOptAuthMode:
+        if (value == "passthrough") config.auth_mode = AuthMode::Passthrough;
+        else if (value == "proxy") config.auth_mode = AuthMode::Proxy;
+        else throw ConfigError("expected passthrough or proxy");
+        break;
+      case kOptAuthFile: config.auth_file = value; break;
       case kOptAlertmanager: config.alertmanager_urls.push_back(value); break;
       case kOptWebhook: config.webhook_url = value; break;
       case kOptAlertInterval:
@@ -615,6 +634,9 @@ void validate(const Config& config) {
   for (const std::string* f : {&config.tls_cert_file, &config.tls_key_file}) {
     if (!f->empty() && ::access(f->c_str(), R_OK) != 0) throw ConfigError("tls: cannot read " + *f);
   }
+  if (config.auth_mode == AuthMode::Proxy && config.auth_file.empty()) {
+    throw ConfigError("auth: mode proxy needs an auth file (auth.file or --auth-file)");
+  }
   try {
     (void)sql::MissingSet(config.pending_columns, 0);
   } catch (const std::invalid_argument& e) {
@@ -679,6 +701,12 @@ Pending columns:
       --schema-poll-interval DUR  how often the catalog is checked (10s)
       --journal FILE          append dropped writes (values included) as JSON lines
       --notice-on-rewrite     tell clients (NoticeResponse) when pgshim rewrote a statement
+
+Authentication:
+      --auth-mode MODE        passthrough (default: the server authenticates
+                              clients through pgshim) or proxy (pgshim does, from
+                              --auth-file, and logs in upstream without passwords)
+      --auth-file FILE        PgBouncer-style userlist: "user" "SCRAM-SHA-256$..."
 
 Observability:
       --metrics-listen HOST:PORT  serve /metrics (Prometheus), /healthz and /status

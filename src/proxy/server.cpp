@@ -5,11 +5,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "asio.hpp"
 #include "cancel_registry.hpp"
+#include "pgshim/auth/auth_file.hpp"
+#include "pgshim/auth/channel_binding.hpp"
 #include "session.hpp"
 
 namespace pgshim::proxy {
@@ -46,6 +49,26 @@ std::shared_ptr<ssl::context> make_upstream_tls(const config::Upstream& up) {
   return context;
 }
 
+// The auth file for auth mode proxy; nullptr in passthrough mode.
+std::shared_ptr<const auth::AuthFile> load_auth(const config::Config& config) {
+  if (config.auth_mode != config::AuthMode::Proxy) return nullptr;
+  auto file = std::make_shared<auth::AuthFile>();
+  auth::AuthFileError error;
+  if (!auth::load_auth_file(config.auth_file, *file, error)) throw std::runtime_error("auth file: " + error.text());
+  return file;
+}
+
+// tls-server-end-point of pgshim's own certificate (RFC 5929), for -PLUS.
+std::optional<std::string> end_point_of(const config::Config& config) {
+  if (config.tls_cert_file.empty()) return std::nullopt;
+  std::ifstream in(config.tls_cert_file);
+  std::stringstream pem;
+  pem << in.rdbuf();
+  std::string hash;
+  if (auth::tls_server_end_point_from_pem(pem.str(), hash)) return std::nullopt;
+  return hash;
+}
+
 void write_ready_file(const std::string& path, const tcp::endpoint& endpoint) {
   if (path.empty()) return;
   const std::string tmp = path + ".tmp";
@@ -73,6 +96,8 @@ struct Server::Impl {
   std::shared_ptr<const config::Config> config;
   std::shared_ptr<ssl::context> client_tls;
   std::shared_ptr<ssl::context> upstream_tls;
+  std::shared_ptr<const auth::AuthFile> auth_file;
+  std::optional<std::string> tls_end_point;
   Reloader reloader;
   ReloadHook reload_hook;
   PendingSource* pending;
@@ -112,8 +137,8 @@ awaitable<void> Server::Impl::accept_loop() {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    SessionContext context{config, client_tls.get(), upstream_tls.get(), &cancels, &stats,
-                           pending, observer, caches[index].get()};
+    SessionContext context{config,   client_tls.get(),     upstream_tls.get(), &cancels,     &stats,
+                           pending,  observer,             caches[index].get(), auth_file, tls_end_point};
     // The TLS contexts are kept alive by `config`'s generation: see reload().
     auto session = std::make_shared<Session>(std::move(socket), std::move(context));
     asio::co_spawn(target, [session, keep = std::pair{client_tls, upstream_tls}]() { return session->run(); },
@@ -186,12 +211,16 @@ void Server::Impl::reload() {
   try {
     auto new_client_tls = make_client_tls(next);
     auto new_upstream_tls = make_upstream_tls(*next.upstream);
+    auto new_auth_file = load_auth(next);
     client_tls = std::move(new_client_tls);
     upstream_tls = std::move(new_upstream_tls);
+    auth_file = std::move(new_auth_file);
+    tls_end_point = end_point_of(next);
   } catch (const std::exception& e) {
-    spdlog::error("reload refused, keeping the running configuration: TLS: {}", e.what());
+    spdlog::error("reload refused, keeping the running configuration: {}", e.what());
     return;
   }
+  if (auth_file) spdlog::info("reload: auth file {} ({} user(s))", next.auth_file, auth_file->size());
   if (next.upstream->display != config->upstream->display) {
     spdlog::info("reload: new sessions go to upstream {}", next.upstream->display);
   }
@@ -231,6 +260,12 @@ int Server::run() {
   }
   s.client_tls = make_client_tls(config);
   s.upstream_tls = make_upstream_tls(*config.upstream);
+  s.auth_file = load_auth(config);
+  s.tls_end_point = end_point_of(config);
+  if (s.auth_file) {
+    spdlog::info("auth mode proxy: pgshim authenticates clients from {} ({} user(s))", config.auth_file,
+                 s.auth_file->size());
+  }
 
   auto& main_context = *s.contexts[0];
   error_code ec;

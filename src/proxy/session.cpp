@@ -2,8 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <variant>
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "pgshim/auth/channel_binding.hpp"
+#include "pgshim/auth/crypto.hpp"
+#include "pgshim/auth/errc.hpp"
+#include "pgshim/auth/md5.hpp"
+#include "pgshim/auth/messages.hpp"
+#include "pgshim/auth/scram.hpp"
 #include "pgshim/wire/reader.hpp"
 #include "pgshim/wire/startup.hpp"
 #include "pump.hpp"
@@ -85,6 +95,7 @@ awaitable<void> Session::run() {
 
 awaitable<Session::Outcome> Session::establish() {
   Outcome outcome = co_await read_startup();
+  if (outcome == Outcome::Continue && context_.auth_file) outcome = co_await authenticate_client();
   if (outcome == Outcome::Continue) outcome = co_await connect_upstream();
   if (outcome == Outcome::Continue) outcome = co_await relay_authentication();
   co_return outcome;
@@ -259,6 +270,24 @@ awaitable<Session::Outcome> Session::relay_authentication() {
         co_await send_fatal("08P01", "pgshim: the upstream server sent a malformed authentication request");
         co_return Outcome::Close;
       }
+      if (context_.auth_file && auth.code != wire::AuthCode::Ok) {
+        // auth mode proxy: the client has already proved itself to pgshim;
+        // pgshim answers the server with what that proof allows.
+        std::string answer;
+        const std::string why = answer_upstream(auth, answer);
+        upstream_buffer_.erase(0, frame);
+        if (!why.empty()) {
+          spdlog::warn("client {} user {}: cannot log in upstream: {}", client_address_, user_, why);
+          co_await send_fatal("28000", "pgshim: cannot log in to the server as \"" + user_ + "\": " + why);
+          log_close("upstream login failed");
+          co_return Outcome::Close;
+        }
+        if (!answer.empty()) {
+          if (co_await upstream_.write(answer)) co_return Outcome::Close;
+          bytes_in_ += answer.size();
+        }
+        continue;
+      }
       switch (auth.code) {
         case wire::AuthCode::Ok:
         case wire::AuthCode::SASLFinal:
@@ -352,6 +381,159 @@ awaitable<Session::Outcome> Session::relay_authentication() {
       co_return Outcome::Close;
     }
   }
+}
+
+awaitable<Session::Outcome> Session::fail_login(std::string_view reason) {
+  context_.stats->login_failures.fetch_add(1, std::memory_order_relaxed);
+  spdlog::info("client {}: login refused for user {}: {}", client_address_, user_, reason);
+  // PostgreSQL's own words, which do not say whether the user exists.
+  co_await send_fatal("28P01", "password authentication failed for user \"" + user_ + "\"");
+  log_close("authentication failed");
+  co_return Outcome::Close;
+}
+
+// auth mode proxy, client side (protocol docs, "SASL Authentication"): SCRAM
+// when the auth file holds a SCRAM secret or a password, MD5 when it holds only
+// an MD5 hash, and a mock SCRAM exchange for unknown users, which fails exactly
+// like a wrong password.
+awaitable<Session::Outcome> Session::authenticate_client() {
+  secret_ = context_.auth_file->find(user_);
+  std::string message;
+  auto read_response = [&]() -> awaitable<std::string_view> {
+    auto [ec, frame] = co_await read_whole_message(client_, client_buffer_, kMaxAuthMessageLength);
+    if (ec || client_buffer_[0] != static_cast<char>(wire::FrontendType::PasswordMessage)) co_return std::string_view();
+    message.assign(client_buffer_, wire::kHeaderSize, frame - wire::kHeaderSize);
+    client_buffer_.erase(0, frame);
+    co_return std::string_view(message.data(), message.size() + 1);  // +1: never empty when read
+  };
+
+  if (secret_ && !secret_->scram && secret_->md5) {
+    auth::Md5Salt salt{};
+    if (auth::make_md5_salt(salt)) co_return co_await fail_login("no random bytes");
+    if (co_await client_.write(auth::build_authentication_md5_password(salt))) co_return Outcome::Close;
+    const auto got = co_await read_response();
+    if (got.empty()) co_return co_await fail_login("no password message");
+    std::string_view response;
+    if (auth::parse_password_message(message, response)) co_return co_await fail_login("malformed password message");
+    if (auto ec = auth::verify_md5_response(*secret_->md5, salt, response)) co_return co_await fail_login(ec.message());
+    co_return Outcome::Continue;
+  }
+
+  auth::ScramVerifier verifier;
+  if (secret_ && secret_->scram) {
+    verifier = *secret_->scram;
+  } else {
+    // Unknown user: run the exchange against a mock verifier so that timing
+    // and messages do not reveal which users exist.
+    static const std::string kMockNonce = [] {
+      std::array<std::uint8_t, 16> bytes{};
+      (void)auth::random_bytes(bytes);  // per process, as PostgreSQL's mock_auth_nonce
+      return std::string(bytes.begin(), bytes.end());
+    }();
+    if (auth::make_mock_verifier(user_, kMockNonce, verifier)) co_return co_await fail_login("no mock verifier");
+  }
+  auth::ScramServer server(verifier, client_.is_tls() ? context_.tls_end_point : std::nullopt);
+  if (co_await client_.write(wire::build_authentication_sasl(server.mechanisms()))) co_return Outcome::Close;
+  if ((co_await read_response()).empty()) co_return co_await fail_login("no SASLInitialResponse");
+  auth::SaslInitialResponse initial;
+  if (auth::parse_sasl_initial_response(message, initial) || !initial.data) {
+    co_return co_await fail_login("malformed SASLInitialResponse");
+  }
+  std::string server_first;
+  if (auto ec = server.on_client_first(initial.mechanism, *initial.data, server_first)) {
+    co_return co_await fail_login(ec.message());
+  }
+  if (co_await client_.write(auth::build_authentication_sasl_continue(server_first))) co_return Outcome::Close;
+  if ((co_await read_response()).empty()) co_return co_await fail_login("no SASLResponse");
+  std::string server_final;
+  if (auto ec = server.on_client_final(message, server_final)) co_return co_await fail_login(ec.message());
+  if (!secret_) co_return co_await fail_login("no such user in the auth file");
+  if (co_await client_.write(auth::build_authentication_sasl_final(server_final))) co_return Outcome::Close;
+  verifier_ = verifier;
+  client_key_ = server.client_key();
+  co_return Outcome::Continue;
+}
+
+struct Session::UpstreamScram {
+  std::optional<auth::ScramClient> client;
+};
+
+// auth mode proxy, upstream side: SCRAM from the recovered ClientKey (or the
+// auth file's password), bound to the server's certificate when the server
+// offers -PLUS over TLS; MD5 from the stored hash; cleartext only from a
+// password in the auth file.
+std::string Session::answer_upstream(const wire::Authentication& request, std::string& out) {
+  switch (request.code) {
+    case wire::AuthCode::Ok:
+      return {};
+    case wire::AuthCode::SASL: {
+      std::optional<std::string> cert_hash;
+      if (SSL* ssl = upstream_.native_tls()) {
+        if (X509* cert = SSL_get1_peer_certificate(ssl)) {
+          unsigned char* der = nullptr;
+          const int len = i2d_X509(cert, &der);
+          std::string hash;
+          if (len > 0 && !auth::tls_server_end_point_from_der(
+                             std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len)), hash)) {
+            cert_hash = std::move(hash);
+          }
+          OPENSSL_free(der);
+          X509_free(cert);
+        }
+      }
+      const auto binding = auth::choose_channel_binding(request.sasl_mechanisms, cert_hash);
+      upstream_scram_ = std::make_shared<UpstreamScram>();
+      if (secret_ && secret_->password) {
+        upstream_scram_->client.emplace(*secret_->password, binding);
+      } else if (verifier_) {
+        upstream_scram_->client.emplace(client_key_, *verifier_, binding);
+      } else {
+        return "the server asks for SCRAM, but the auth file has only an MD5 hash for this user";
+      }
+      std::string first;
+      if (auto ec = upstream_scram_->client->client_first(first)) return ec.message();
+      out = auth::build_sasl_initial_response(upstream_scram_->client->mechanism(), first);
+      return {};
+    }
+    case wire::AuthCode::SASLContinue: {
+      if (!upstream_scram_ || !upstream_scram_->client) return "unexpected SASLContinue";
+      std::string final_message;
+      if (auto ec = upstream_scram_->client->on_server_first(request.data, final_message)) {
+        return ec == auth::Errc::SecretDiffers
+                   ? "the server's secret differs from pgshim's auth file (was the password changed?)"
+                   : ec.message();
+      }
+      out = auth::build_sasl_response(final_message);
+      return {};
+    }
+    case wire::AuthCode::SASLFinal: {
+      if (!upstream_scram_ || !upstream_scram_->client) return "unexpected SASLFinal";
+      if (auto ec = upstream_scram_->client->on_server_final(request.data)) return ec.message();
+      return {};
+    }
+    case wire::AuthCode::MD5Password: {
+      if (!secret_ || !secret_->md5) {
+        return "the server asks for MD5, but the auth file has no MD5 hash or password for this user";
+      }
+      if (request.data.size() != 4) return "malformed MD5 salt";
+      auth::Md5Salt salt{};
+      std::copy(request.data.begin(), request.data.end(), salt.begin());
+      out = auth::build_password_message(auth::md5_response(*secret_->md5, salt));
+      return {};
+    }
+    case wire::AuthCode::CleartextPassword:
+      if (!secret_ || !secret_->password) {
+        return "the server asks for a cleartext password, which the auth file does not hold for this user";
+      }
+      out = auth::build_password_message(*secret_->password);
+      return {};
+    case wire::AuthCode::KerberosV5:
+    case wire::AuthCode::GSS:
+    case wire::AuthCode::GSSContinue:
+    case wire::AuthCode::SSPI:
+      return "the server asks for GSSAPI/SSPI, which pgshim cannot do on a client's behalf";
+  }
+  return "unknown authentication request";
 }
 
 awaitable<void> Session::relay() {

@@ -11,6 +11,8 @@
 #include "asio.hpp"
 #include "cancel_registry.hpp"
 #include "pgshim/config/config.hpp"
+#include "pgshim/auth/auth_file.hpp"
+#include "pgshim/auth/secret.hpp"
 #include "pgshim/proxy/pending.hpp"
 #include "pgshim/proxy/stats.hpp"
 #include "pgshim/sql/cache.hpp"
@@ -30,6 +32,10 @@ struct SessionContext {
   PendingSource* pending = nullptr;
   SessionObserver* observer = nullptr;
   sql::RewriteCache* cache = nullptr;  // the session's thread's cache
+  // auth mode proxy: the users pgshim authenticates itself, and the
+  // tls-server-end-point hash of pgshim's certificate (for SCRAM-SHA-256-PLUS).
+  std::shared_ptr<const auth::AuthFile> auth_file;
+  std::optional<std::string> tls_end_point;
 };
 
 class Session {
@@ -48,6 +54,13 @@ class Session {
   [[nodiscard]] awaitable<Outcome> read_startup();
   [[nodiscard]] awaitable<Outcome> connect_upstream();
   [[nodiscard]] awaitable<Outcome> relay_authentication();
+  // auth mode proxy: pgshim runs SCRAM (or MD5) with the client itself.
+  [[nodiscard]] awaitable<Outcome> authenticate_client();
+  [[nodiscard]] awaitable<Outcome> fail_login(std::string_view reason);
+  // auth mode proxy: answers one authentication request of the server with
+  // what the client proved; appends the answer to send upstream to `out`.
+  // Empty string: ok; else the reason it cannot.
+  [[nodiscard]] std::string answer_upstream(const wire::Authentication& request, std::string& out);
   [[nodiscard]] awaitable<void> relay();
   [[nodiscard]] awaitable<void> forward_cancel(std::int32_t process_id, std::int32_t secret_key);
 
@@ -73,6 +86,13 @@ class Session {
   std::string database_;
   tcp::endpoint upstream_endpoint_;
   std::optional<wire::BackendKeyData> key_;
+
+  // auth mode proxy: what the client proved, for the upstream login.
+  const auth::UserSecret* secret_ = nullptr;
+  std::optional<auth::ScramVerifier> verifier_;
+  auth::ScramKey client_key_{};
+  struct UpstreamScram;
+  std::shared_ptr<UpstreamScram> upstream_scram_;
   std::uint64_t bytes_in_ = 0;   // client -> server
   std::uint64_t bytes_out_ = 0;  // server -> client
 };

@@ -61,6 +61,11 @@ struct ListenAddress {
 
 enum class LogFormat { Text, Json };
 
+// Who authenticates clients: the server, with pgshim relaying the exchange
+// (passthrough), or pgshim itself from an auth file, logging in upstream with
+// what the client proved (proxy; needed for SCRAM with TLS on both legs).
+enum class AuthMode { Passthrough, Proxy };
+
 struct Config {
   ListenAddress listen{"127.0.0.1", 6432};
   std::optional<Upstream> upstream;
@@ -99,6 +104,12 @@ struct Config {
   // Send the client a NoticeResponse when one of its statements was rewritten.
   bool notice_on_rewrite = false;
   std::size_t rewrite_cache_entries = 4096;  // per I/O thread
+
+  // ---- Authentication ----
+  AuthMode auth_mode = AuthMode::Passthrough;
+  // PgBouncer's userlist.txt format: "user" "SCRAM-SHA-256$...", "md5...", or a
+  // plain password. Required with auth_mode proxy; reloaded on SIGHUP.
+  std::string auth_file;
 
   // ---- Observability ----
   // HTTP endpoint for /metrics, /healthz and /status; off when unset.

@@ -15,6 +15,7 @@ struct Stats {
   std::atomic<std::uint64_t> bytes_server_to_client{0};
   std::atomic<std::uint64_t> cancel_requests_forwarded{0};
   std::atomic<std::uint64_t> cancel_requests_dropped{0};
+  std::atomic<std::uint64_t> login_failures{0};  // auth mode proxy: refused by pgshim
 };
 
 }  // namespace pgshim::proxy

@@ -20,7 +20,7 @@ test_pkgs=(
   clang libclang-rt-14-dev
   pgbouncer prometheus prometheus-alertmanager
   python3 python3-psycopg python3-sqlalchemy
-  nodejs npm procps iproute2
+  nodejs npm procps iproute2 default-jdk-headless libpostgresql-jdbc-java
 )
 
 want=("${build_pkgs[@]}" "${runtime_pkgs[@]}")

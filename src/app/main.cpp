@@ -53,19 +53,28 @@ int run_proxy(const std::vector<std::string>& args) {
     std::unique_ptr<pgshim::app::Mitigation> mitigation;
     pgshim::proxy::Server server(cli.config, [args] { return pgshim::config::reload(args); });
     pgshim::app::Observability observability(cli.config, server.stats());
-    if (!cli.config.pending_columns.empty()) {
-      mitigation = std::make_unique<pgshim::app::Mitigation>(cli.config, &observability.metrics());
-      mitigation->set_on_change([&observability, &mitigation](const auto&, const auto&) {
+    pgshim::config::Config effective = cli.config;
+    observability.set_not_mitigated(pgshim::app::apply_migrations(effective));
+    if (!effective.pending_columns.empty() || !effective.migrations_dir.empty()) {
+      mitigation = std::make_unique<pgshim::app::Mitigation>(effective, &observability.metrics());
+      const bool follow_migrations = !effective.migrations_dir.empty();
+      mitigation->set_on_change([&observability, &mitigation, &server, follow_migrations](const auto& previous,
+                                                                                           const auto& next) {
         observability.update(mitigation->current());
+        // A column that appeared means a migration was applied: re-read which
+        // are still pending (off this thread: the reload replaces the watcher).
+        if (follow_migrations && pgshim::app::some_column_appeared(previous, next)) server.request_reload();
       });
-      for (const auto& c : cli.config.pending_columns) {
+      for (const auto& c : effective.pending_columns) {
         spdlog::info("pending column {}.{}.{} {} (migration {})", c.schema, c.table, c.column, c.type,
                      c.migration.empty() ? "unnamed" : c.migration);
       }
-      mitigation->start(cli.config.first_check_wait);
+      mitigation->start(effective.first_check_wait);
       server.set_pending(mitigation.get(), mitigation.get());
     }
-    server.set_reload_hook([&mitigation](const pgshim::config::Config& next) {
+    server.set_reload_hook([&mitigation, &observability](const pgshim::config::Config& reloaded) {
+      pgshim::config::Config next = reloaded;
+      observability.set_not_mitigated(pgshim::app::apply_migrations(next));
       if (!mitigation) {
         if (!next.pending_columns.empty()) {
           spdlog::warn("reload: pending columns given, but pgshim started without any: restart pgshim to use them");

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "pgshim/migrations/load.hpp"
 #include "pgshim/schema/undefined_column.hpp"
 #include "pgshim/util/ascii.hpp"
 
@@ -87,6 +88,36 @@ std::uint32_t builtin_type_oid(std::string_view type_name) noexcept {
   };
   const auto it = kOids.find(normalize_type(type_name));
   return it == kOids.end() ? 0 : it->second;
+}
+
+std::vector<std::string> apply_migrations(config::Config& config) {
+  std::vector<std::string> not_mitigated;
+  if (config.migrations_dir.empty()) return not_mitigated;
+  const std::string conninfo = config.monitor_conninfo.empty() ? config.upstream->conninfo : config.monitor_conninfo;
+  try {
+    auto loaded = migrations::load_pending_from_migrations(config.migrations_dir, conninfo);
+    std::vector<std::string> overridden;
+    config.pending_columns = migrations::merge_pending(config.pending_columns, loaded.columns, &overridden);
+    spdlog::info("migrations {}: {} of {} not applied; {} pending column(s) derived from them", config.migrations_dir,
+                 loaded.unapplied.size(), loaded.total, loaded.columns.size());
+    for (const auto& name : overridden) spdlog::info("migrations: {} is configured explicitly, which wins", name);
+    for (const auto& item : loaded.not_mitigated) {
+      not_mitigated.push_back(migrations::log_line(item));
+      spdlog::warn("NOT mitigated: {}", not_mitigated.back());
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("migrations {}: cannot read which migrations are pending: {}", config.migrations_dir, e.what());
+  }
+  return not_mitigated;
+}
+
+bool some_column_appeared(const schema::Snapshot& previous, const schema::Snapshot& next) {
+  for (const auto& now : next.columns) {
+    if (now.state != schema::ColumnState::Present) continue;
+    const auto* before = previous.find(now.column.schema, now.column.table, now.column.column);
+    if (!before || before->state != schema::ColumnState::Present) return true;
+  }
+  return false;
 }
 
 // ---- Journal -------------------------------------------------------------------

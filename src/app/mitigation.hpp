@@ -86,6 +86,15 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   schema::OnChange on_change_;
 };
 
+// `--migrations DIR`: adds the unapplied migrations' columns to
+// `config.pending_columns` (configured ones win) and returns one line per
+// statement pgshim cannot mitigate (also logged). On failure (database
+// unreachable, unreadable directory) logs why and leaves the config as it was.
+[[nodiscard]] std::vector<std::string> apply_migrations(config::Config& config);
+
+// Whether a column went from anything to Present between two snapshots.
+[[nodiscard]] bool some_column_appeared(const schema::Snapshot& previous, const schema::Snapshot& next);
+
 // The OID of a built-in type named as the rewriter names types ("text",
 // "pg_catalog.int4", "timestamp(3) with time zone", "text[]"); 0 when unknown.
 [[nodiscard]] std::uint32_t builtin_type_oid(std::string_view type_name) noexcept;

@@ -101,6 +101,11 @@ void Observability::stop() {
   thread_.join();
 }
 
+void Observability::set_not_mitigated(std::vector<std::string> lines) {
+  std::lock_guard lock(not_mitigated_mutex_);
+  not_mitigated_ = std::move(lines);
+}
+
 std::string Observability::status_json() const {
   alert::JsonWriter w;
   w.begin_object();
@@ -148,6 +153,12 @@ std::string Observability::status_json() const {
   } else {
     w.end_object();
     w.key("pending_columns").begin_array().end_array();
+  }
+  {
+    std::lock_guard lock(not_mitigated_mutex_);
+    w.key("not_mitigated").begin_array();
+    for (const auto& line : not_mitigated_) w.value(line);
+    w.end_array();
   }
   w.end_object();
   return w.take();

@@ -5,7 +5,9 @@
 // thread of their own, away from the sessions' threads.
 #include <boost/asio/io_context.hpp>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "pgshim/config/config.hpp"
 #include "pgshim/metrics/pgshim_metrics.hpp"
@@ -39,6 +41,8 @@ class Observability {
   // Feeds a new snapshot to the alerts (any thread).
   void update(std::shared_ptr<const schema::Snapshot> snapshot);
   void stop();
+  // What the migrations hold that pgshim does not cover, for /status.
+  void set_not_mitigated(std::vector<std::string> lines);
 
  private:
   [[nodiscard]] std::string status_json() const;
@@ -52,6 +56,8 @@ class Observability {
   std::unique_ptr<alert::Alerter> alerter_;
   Mitigation* mitigation_ = nullptr;
   std::thread thread_;
+  mutable std::mutex not_mitigated_mutex_;
+  std::vector<std::string> not_mitigated_;
   std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
 };
 

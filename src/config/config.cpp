@@ -183,6 +183,13 @@ class YamlLoader {
         config.journal_file = scalar(value, key);
       } else if (key == "notice_on_rewrite") {
         config.notice_on_rewrite = boolean(value, key);
+      } else if (key == "migrations") {
+        expect_map(value, key, {"dir", "tool"});
+        if (value["dir"]) config.migrations_dir = scalar(value["dir"], "migrations.dir");
+        if (value["tool"]) {
+          config.migrations_tool = scalar(value["tool"], "migrations.tool");
+          if (config.migrations_tool != "prisma") fail_at(file_, value["tool"], "migrations.tool", "expected prisma");
+        }
       } else if (key == "auth") {
         expect_map(value, key, {"mode", "file"});
         if (value["mode"]) {
@@ -338,6 +345,7 @@ enum OptionId : int {
   kOptNoticeOnRewrite,
   kOptMetricsListen,
   kOptAuthMode,
+  kOptMigrations,
   kOptAuthFile,
   kOptAlertmanager,
   kOptWebhook,
@@ -367,6 +375,7 @@ const option kLongOptions[] = {
     {"notice-on-rewrite", no_argument, nullptr, kOptNoticeOnRewrite},
     {"metrics-listen", required_argument, nullptr, kOptMetricsListen},
     {"auth-mode", required_argument, nullptr, kOptAuthMode},
+    {"migrations", required_argument, nullptr, kOptMigrations},
     {"auth-file", required_argument, nullptr, kOptAuthFile},
     {"alertmanager", required_argument, nullptr, kOptAlertmanager},
     {"webhook", required_argument, nullptr, kOptWebhook},
@@ -494,6 +503,7 @@ void apply_flag(Config& config, int id, const std::string& value) {
         else throw ConfigError("expected passthrough or proxy");
         break;
       case kOptAuthFile: config.auth_file = value; break;
+      case kOptMigrations: config.migrations_dir = value; break;
       case kOptAlertmanager: config.alertmanager_urls.push_back(value); break;
       case kOptWebhook: config.webhook_url = value; break;
       case kOptAlertInterval:
@@ -701,6 +711,8 @@ Pending columns:
       --schema-poll-interval DUR  how often the catalog is checked (10s)
       --journal FILE          append dropped writes (values included) as JSON lines
       --notice-on-rewrite     tell clients (NoticeResponse) when pgshim rewrote a statement
+      --migrations DIR        a Prisma migrations directory: the unapplied migrations'
+                              ADD COLUMNs become pending columns (see `pgshim check`)
 
 Authentication:
       --auth-mode MODE        passthrough (default: the server authenticates

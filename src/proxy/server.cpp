@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <fstream>
@@ -243,6 +244,11 @@ Server::~Server() = default;
 const Stats& Server::stats() const noexcept { return impl_->stats; }
 
 void Server::set_reload_hook(ReloadHook hook) { impl_->reload_hook = std::move(hook); }
+
+void Server::request_reload() {
+  if (impl_->contexts.empty()) return;
+  asio::post(*impl_->contexts[0], [impl = impl_.get()] { impl->reload(); });
+}
 
 void Server::set_pending(PendingSource* pending, SessionObserver* observer) noexcept {
   impl_->pending = pending;

@@ -104,6 +104,11 @@ struct Config {
   // Send the client a NoticeResponse when one of its statements was rewritten.
   bool notice_on_rewrite = false;
   std::size_t rewrite_cache_entries = 4096;  // per I/O thread
+  // A migrations directory (`--migrations DIR`, `migrations: {dir, tool}`):
+  // the unapplied migrations' ADD COLUMNs become pending columns (configured
+  // ones win). Only `prisma` so far.
+  std::string migrations_dir;
+  std::string migrations_tool = "prisma";
 
   // ---- Authentication ----
   AuthMode auth_mode = AuthMode::Passthrough;

@@ -29,6 +29,8 @@ class Server {
   // with the new configuration (e.g. to re-read the pending columns).
   using ReloadHook = std::function<void(const config::Config&)>;
   void set_reload_hook(ReloadHook hook);
+  // Reloads as if SIGHUP had arrived. Thread-safe (runs on the main thread).
+  void request_reload();
 
   // Sets the pending-column seams (before run()).
   void set_pending(PendingSource* pending, SessionObserver* observer) noexcept;

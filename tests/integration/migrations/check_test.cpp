@@ -2,6 +2,9 @@
 // holding the incident's schema, with a realistic Prisma migrations directory
 // (tests/fixtures/prisma-migrations) and Prisma's own `_prisma_migrations` table.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -199,6 +202,44 @@ TEST_F(PrismaDatabase, AfterTheMigrationsAreAppliedCheckExitsZero) {
   const Outcome json = pgshim_check({"--migrations", fixture_dir(), "--upstream", url(), "--format", "json"});
   EXPECT_EQ(json.status, 0);
   EXPECT_EQ(python_on_json(json.out, "print(d['pending_count'], len(d['pending']))").out, "0 0\n");
+}
+
+TEST_F(PrismaDatabase, ProxyMitigatesFromTheMigrationsAloneAndStepsAside) {
+  // Proves `pgshim --upstream URL --migrations DIR` with no other configuration
+  // serves the incident's statements (a NOT NULL DEFAULT column reads as its
+  // default), says what it cannot cover, and steps aside on its own once the
+  // migrations are applied and recorded.
+  test::Pgshim shim({"--upstream", url(), "--migrations", fixture_dir(), "--schema-poll-interval", "200ms"}, false);
+  const auto deadline_for = [](std::chrono::seconds s) { return std::chrono::steady_clock::now() + s; };
+  auto wait_log = [&](const std::string& needle) {
+    const auto deadline = deadline_for(std::chrono::seconds(10));
+    while (shim.log().find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return shim.log().find(needle) != std::string::npos;
+  };
+  ASSERT_TRUE(wait_log("public.environments.last_error is MISSING")) << shim.log();
+  EXPECT_NE(shim.log().find("NOT mitigated"), std::string::npos) << shim.log();
+  auto client = test::connect("host=127.0.0.1 port=" + std::to_string(shim.port()) + " dbname=" + db_->name() +
+                              " user=pgshim_scram password=scram-pass");
+  ASSERT_EQ(PQstatus(client.get()), CONNECTION_OK) << PQerrorMessage(client.get());
+  const char* values[3] = {"env_m", "boom", "3"};
+  test::Result inserted(PQexecParams(
+      client.get(),
+      R"(INSERT INTO "public"."environments" ("id","name","user_id","last_error","retries") VALUES ($1,'m','user_1',$2,$3::int) RETURNING "id", "last_error", "retries")",
+      3, nullptr, values, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(inserted.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(inserted.get()) << shim.log();
+  EXPECT_TRUE(PQgetisnull(inserted.get(), 0, 1));
+  EXPECT_STREQ(PQgetvalue(inserted.get(), 0, 2), "0");  // NOT NULL DEFAULT 0 reads as 0, never NULL
+
+  for (const auto& name : kPending) {
+    exec_ok(conn_.get(), read_text(fs::path(fixture_dir()) / name / "migration.sql"));
+    record(conn_.get(), name);
+  }
+  ASSERT_TRUE(wait_log("now watching 0 pending column(s)")) << shim.log();
+  EXPECT_EQ(test::query_value(client.get(), "UPDATE environments SET last_error = 'kept', retries = 2 WHERE id = 'env_m' "
+                                            "RETURNING last_error || ':' || retries"),
+            "kept:2");
 }
 
 TEST_F(PrismaDatabase, RolledBackAndUnfinishedRowsAreNotApplied) {

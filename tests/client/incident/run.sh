@@ -122,8 +122,18 @@ start_pgshim() {
   local password=$1 tag=$2
   local ready=$work/ready.$tag log=$work/pgshim.$tag.log
   local upstream="postgres://${INCIDENT_USER}:${password}@127.0.0.1:${PGSANDBOX_PORT}/${INCIDENT_DB}?sslmode=disable"
+  # INCIDENT_FROM_MIGRATIONS=1: no --pending at all; pgshim derives the pending
+  # column from the unapplied Prisma migration itself (issue 6's zero-config mode).
+  local pending=(--pending "environments.last_error:text:${kMigration}")
+  if [[ ${INCIDENT_FROM_MIGRATIONS:-0} == 1 ]]; then
+    mkdir -p "$work/migrations/$kMigration"
+    printf 'provider = "postgresql"\n' >"$work/migrations/migration_lock.toml"
+    printf -- '-- AlterTable\nALTER TABLE "environments" ADD COLUMN "last_error" TEXT;\n' \
+      >"$work/migrations/$kMigration/migration.sql"
+    pending=(--migrations "$work/migrations")
+  fi
   local args=(--listen 127.0.0.1:0 --ready-file "$ready" --upstream "$upstream"
-    --pending "environments.last_error:text:${kMigration}"
+    "${pending[@]}"
     --schema-poll-interval "${kPollMs}ms"
     --journal "$work/journal.jsonl"
     --log-level debug)

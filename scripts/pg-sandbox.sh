@@ -11,6 +11,7 @@
 #           pgshim_scram   superuser, password "scram-pass" (scram-sha-256)
 #           pgshim_md5     superuser, password "md5-pass"   (md5)
 #           pgshim_trust   superuser, no password           (trust)
+#           pgshim_password superuser, password "clear-pass" (cleartext `password`)
 #   db      NAME (default "app"), loaded with --schema FILE when given
 #   --tls   a CA, a server certificate for the cluster and one for pgshim
 #           (both for localhost / 127.0.0.1); the server then accepts TLS.
@@ -85,6 +86,7 @@ cmd_start() {
 local all all trust
 host  all pgshim_trust 127.0.0.1/32 trust
 host  all pgshim_md5   127.0.0.1/32 md5
+host  all pgshim_password 127.0.0.1/32 password
 host  all all          127.0.0.1/32 scram-sha-256
 HBA
   local port; port=$(free_port)
@@ -114,6 +116,7 @@ HBA
 SET password_encryption = 'scram-sha-256';
 CREATE ROLE pgshim_scram LOGIN SUPERUSER PASSWORD 'scram-pass';
 CREATE ROLE pgshim_trust LOGIN SUPERUSER;
+CREATE ROLE pgshim_password LOGIN SUPERUSER PASSWORD 'clear-pass';
 SET password_encryption = 'md5';
 CREATE ROLE pgshim_md5 LOGIN SUPERUSER PASSWORD 'md5-pass';
 CREATE DATABASE "$db" OWNER pgshim_scram;

@@ -223,3 +223,36 @@ TEST(Pending, SighupReplacesThePendingColumns) {
 
 }  // namespace
 }  // namespace pgshim::test
+
+namespace pgshim::test {
+namespace {
+
+void collect_notice(void* arg, const PGresult* result) {
+  static_cast<std::vector<std::string>*>(arg)->push_back(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY));
+}
+
+TEST(Pending, NoticeOnRewriteTellsTheClient) {
+  // Proves: with --notice-on-rewrite a client whose statement was rewritten
+  // gets a NoticeResponse naming the column; without it, none.
+  for (const bool enabled : {true, false}) {
+    std::vector<std::string> extra;
+    if (enabled) extra.push_back("--notice-on-rewrite");
+    Incident incident(enabled ? "pending_notice_on" : "pending_notice_off", extra);
+    ASSERT_TRUE(wait_for_log(incident.shim, "is MISSING"));
+    auto conn = incident.client();
+    ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK);
+    std::vector<std::string> notices;
+    PQsetNoticeReceiver(conn.get(), collect_notice, &notices);
+    EXPECT_EQ(query_value(conn.get(), "select count(last_error) from environments"), "0");
+    EXPECT_EQ(query_value(conn.get(), "select count(*) from environments"), "3");
+    if (enabled) {
+      ASSERT_EQ(notices.size(), 1u);
+      EXPECT_NE(notices[0].find("environments.last_error is pending a migration"), std::string::npos) << notices[0];
+    } else {
+      EXPECT_TRUE(notices.empty());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pgshim::test

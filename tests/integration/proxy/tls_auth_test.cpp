@@ -46,6 +46,12 @@ INSTANTIATE_TEST_SUITE_P(
         AuthCase{"md5_tls_tls", "verify-full", "user=pgshim_md5 password=md5-pass sslmode=require", true, ""},
         AuthCase{"md5_wrong_password", "require", "user=pgshim_md5 password=nope sslmode=disable", false,
                  "password authentication failed"},
+        AuthCase{"cleartext_plain_tls", "require", "user=pgshim_password password=clear-pass sslmode=disable", true,
+                 ""},
+        AuthCase{"cleartext_tls_tls", "require", "user=pgshim_password password=clear-pass sslmode=require", true,
+                 ""},
+        AuthCase{"cleartext_wrong_password", "require", "user=pgshim_password password=nope sslmode=disable", false,
+                 "password authentication failed"},
         // SCRAM: channel binding cannot cross pgshim, so -PLUS is never offered.
         AuthCase{"scram_plain_plain", "disable", "user=pgshim_scram password=scram-pass sslmode=disable", true, ""},
         AuthCase{"scram_plain_tls", "require", "user=pgshim_scram password=scram-pass sslmode=disable", true, ""},

@@ -7,39 +7,13 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "pgshim/alert/json_writer.hpp"
 #include "pgshim/migrations/load.hpp"
 #include "pgshim/schema/undefined_column.hpp"
 #include "pgshim/util/ascii.hpp"
 
 namespace pgshim::app {
 namespace {
-
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-void append_json_value(std::string& out, const std::optional<std::string>& v) {
-  if (v) append_json_string(out, *v);
-  else out += "null";
-}
 
 std::string column_label(const sql::PendingColumn& c) { return c.schema + "." + c.table + "." + c.column; }
 
@@ -133,28 +107,23 @@ Journal::~Journal() {
 
 void Journal::write(const proxy::DroppedWrite& write) {
   const auto& what = *write.what;
-  std::string line = "{\"time\":";
-  const auto now = std::chrono::system_clock::now();
-  append_json_string(line, std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              now.time_since_epoch()).count()));
-  line += ",\"schema\":";
-  append_json_string(line, what.schema);
-  line += ",\"table\":";
-  append_json_string(line, what.table);
-  line += ",\"column\":";
-  append_json_string(line, what.column);
-  line += ",\"kind\":";
-  append_json_string(line, sql::to_string(what.kind));
-  line += ",\"value\":";
-  append_json_value(line, write.value);
-  line += ",\"key\":{";
-  for (std::size_t i = 0; i < write.key.size(); ++i) {
-    if (i) line += ",";
-    append_json_string(line, write.key[i].first);
-    line += ":";
-    append_json_value(line, write.key[i].second);
-  }
-  line += "}}\n";
+  const auto value = [](alert::JsonWriter& w, const std::optional<std::string>& v) -> alert::JsonWriter& {
+    return v ? w.value(*v) : w.null();
+  };
+  alert::JsonWriter w;
+  w.begin_object();
+  w.member("time_unix_ms", static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                         std::chrono::system_clock::now().time_since_epoch())
+                                                         .count()));
+  w.member("schema", what.schema).member("table", what.table).member("column", what.column);
+  w.member("kind", sql::to_string(what.kind));
+  value(w.key("value"), write.value);
+  w.key("key").begin_object();
+  for (const auto& [column, v] : write.key) value(w.key(column), v);
+  w.end_object();
+  w.end_object();
+  std::string line = w.take();
+  line.push_back('\n');
   std::lock_guard lock(mutex_);
   std::fwrite(line.data(), 1, line.size(), file_);
   std::fflush(file_);

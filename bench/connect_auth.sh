@@ -15,8 +15,8 @@
 #                and an upstream URL with sslmode=require
 # interleaved (every round runs each target back to back, the order rotating
 # from round to round), and prints a markdown table: median tps (= connections
-# per second), median pgbench latency average, the server sessions opened per
-# client connection, and pgshim's ratios.
+# per second) and its range over the rounds, median pgbench latency average,
+# the server sessions opened per client connection, and pgshim's tps ratios.
 #
 #   bench/connect_auth.sh [options]
 #     --duration S      seconds per pgbench run (default 5)
@@ -219,8 +219,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0 ? "%.2f" : "n/a"), a / (
 
 table=$work/table.md
 {
-  echo "| clients | target | tps (connections/s) | latency avg ms | server sessions per connection | pgshim/this |"
-  echo "|---:|---|---:|---:|---:|---:|"
+  echo "| clients | target | tps (connections/s) | tps min-max | latency avg ms | server sessions per connection | pgshim/this |"
+  echo "|---:|---|---:|---:|---:|---:|---:|"
 } >"$table"
 
 for c in $clients; do
@@ -231,6 +231,7 @@ for c in $clients; do
       t=${targets[$(((k + r) % ${#targets[@]}))]}
       log "pgbench -C -S -c $c -j $j -T $duration -> $t (round $((r + 1))/$rounds)"
       read -r tps lat failed tx sess < <(run_pgbench "$t" -C -S -c "$c" -j "$j" -T "$duration")
+      log "  $t: $tps tps, latency $lat ms, failed $failed, $sess server sessions for $tx connections"
       tps_runs[$t]+="$tps "
       lat_runs[$t]+="$lat "
       tx_sum[$t]=$((${tx_sum[$t]:-0} + tx))
@@ -244,7 +245,8 @@ for c in $clients; do
     lat_med=$(echo "${lat_runs[$t]}" | median)
     per=$(awk -v s="${sess_sum[$t]}" -v n="${tx_sum[$t]}" 'BEGIN {printf (n > 0 ? "%.2f" : "n/a"), s / (n > 0 ? n : 1)}')
     rel=$([[ $t == pgshim ]] && echo "" || ratio "${med[pgshim]}" "${med[$t]}")
-    printf '| %s | %s | %.1f%s | %.2f | %s | %s |\n' "$c" "$t" "${med[$t]}" "${fails[$t]:-}" "$lat_med" "$per" "$rel" >>"$table"
+    range=$(echo "${tps_runs[$t]}" | tr ' ' '\n' | sed '/^$/d' | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f-%.0f", lo, hi}')
+    printf '| %s | %s | %.1f%s | %s | %.2f | %s | %s |\n' "$c" "$t" "${med[$t]}" "${fails[$t]:-}" "$range" "$lat_med" "$per" "$rel" >>"$table"
   done
   unset tps_runs lat_runs fails tx_sum sess_sum med
 done

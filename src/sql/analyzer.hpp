@@ -119,6 +119,17 @@ class Analyzer {
   const RangeEntry* relation_entry(const PgQuery__RangeVar& rv, const Scope* cte_scope);
 
   // Output lists (SELECT targets, RETURNING).
+  // A SET list (UPDATE, or ON CONFLICT DO UPDATE): which assignments write a
+  // pending column of `target`; every other value is walked in `scope`. False
+  // (and blocked) for shapes the rewriter does not handle; `what` names the
+  // list in the reason.
+  struct SetList {
+    std::vector<const PendingColumn*> pending;  // per assignment; nullptr: kept
+    std::vector<int> starts;                    // each assignment's location
+    std::size_t dropped = 0;
+  };
+  bool set_list(PgQuery__Node** items, std::size_t n, const RangeEntry& target, const Scope& scope,
+                std::string_view what, SetList& out);
   const Columns* target_list(PgQuery__Node** items, std::size_t n, const Scope& scope, EditKind kind,
                              bool client_visible, const std::vector<bool>* removed);
 

@@ -261,38 +261,13 @@ const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* paren
       excluded.qualified_only = true;
       Scope conflict_scope{base, {&target, &excluded}, {}};
       const std::size_t n = oc.n_target_list;
+      SetList set;
+      if (!set_list(oc.target_list, n, target, conflict_scope, "ON CONFLICT SET", set)) return &new_columns();
+      const auto& starts = set.starts;
+      const auto& dpcs = set.pending;
+      const std::size_t ndrop = set.dropped;
       std::vector<bool> drop(n, false);
-      std::vector<const PendingColumn*> dpcs(n, nullptr);
-      std::size_t ndrop = 0;
-      std::vector<int> starts;
-      for (std::size_t i = 0; i < n; ++i) {
-        if (!is(oc.target_list[i], PG_QUERY__NODE__NODE_RES_TARGET)) {
-          block(UntouchedReason::Unsupported, "unexpected ON CONFLICT SET list");
-          return &new_columns();
-        }
-        const PgQuery__ResTarget& rt = *oc.target_list[i]->res_target;
-        starts.push_back(rt.location);
-        const PendingColumn* pc = missing_.find(target.schema, target.relname, sv(rt.name));
-        if (is(rt.val, PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)) {
-          if (pc != nullptr) {
-            block(UntouchedReason::Unsupported, "multi-column assignment sets pending column " + pc->column);
-            return &new_columns();
-          }
-          if (rt.val->multi_assign_ref->colno == 1) walk(rt.val->multi_assign_ref->source, conflict_scope, EditKind::Expression);
-          continue;
-        }
-        if (pc == nullptr) {
-          walk(rt.val, conflict_scope, EditKind::Expression);
-          continue;
-        }
-        if (rt.n_indirection > 0) {
-          block(UntouchedReason::Unsupported, "assignment to a subscript or field of pending column " + pc->column);
-          return &new_columns();
-        }
-        drop[i] = true;
-        dpcs[i] = pc;
-        ++ndrop;
-      }
+      for (std::size_t i = 0; i < n; ++i) drop[i] = dpcs[i] != nullptr;
       if (ndrop > 0 && !blocked()) {
         const std::optional<std::vector<Extent>> items = tokens_.list_items(starts, stmt_end_tok_);
         if (!items) {
@@ -332,6 +307,41 @@ const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* paren
   return target_list(s.returning_list, s.n_returning_list, target_scope, EditKind::Returning, client_visible, nullptr);
 }
 
+bool Analyzer::set_list(PgQuery__Node** items, std::size_t n, const RangeEntry& target, const Scope& scope,
+                        std::string_view what, SetList& out) {
+  out.pending.assign(n, nullptr);
+  out.starts.clear();
+  out.dropped = 0;
+  for (std::size_t i = 0; i < n && !blocked(); ++i) {
+    if (!is(items[i], PG_QUERY__NODE__NODE_RES_TARGET)) {
+      block(UntouchedReason::Unsupported, "unexpected " + std::string(what) + " list");
+      return false;
+    }
+    const PgQuery__ResTarget& rt = *items[i]->res_target;
+    out.starts.push_back(rt.location);
+    const PendingColumn* pc = missing_.find(target.schema, target.relname, sv(rt.name));
+    if (is(rt.val, PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)) {
+      if (pc != nullptr) {
+        block(UntouchedReason::Unsupported, "multi-column assignment (a, b) = ... sets pending column " + pc->column);
+        return false;
+      }
+      if (rt.val->multi_assign_ref->colno == 1) walk(rt.val->multi_assign_ref->source, scope, EditKind::Expression);
+      continue;
+    }
+    if (pc == nullptr) {
+      walk(rt.val, scope, EditKind::Expression);
+      continue;
+    }
+    if (rt.n_indirection > 0) {
+      block(UntouchedReason::Unsupported, "assignment to a subscript or field of pending column " + pc->column);
+      return false;
+    }
+    out.pending[i] = pc;
+    ++out.dropped;
+  }
+  return true;
+}
+
 const Columns* Analyzer::update(const PgQuery__UpdateStmt& s, const Scope* parent, bool client_visible) {
   if (blocked() || s.relation == nullptr) return &new_columns();
   Scope cte_scope{parent, {}, {}};
@@ -352,38 +362,13 @@ const Columns* Analyzer::update(const PgQuery__UpdateStmt& s, const Scope* paren
   const bool only_entry = scope.entries.size() == 1;
 
   const std::size_t n = s.n_target_list;
+  SetList set;
+  if (!set_list(s.target_list, n, target, scope, "UPDATE SET", set)) return &new_columns();
+  const auto& starts = set.starts;
+  const auto& pcs = set.pending;
+  const std::size_t ndrop = set.dropped;
   std::vector<bool> drop(n, false);
-  std::vector<const PendingColumn*> pcs(n, nullptr);
-  std::size_t ndrop = 0;
-  std::vector<int> starts;
-  for (std::size_t i = 0; i < n && !blocked(); ++i) {
-    if (!is(s.target_list[i], PG_QUERY__NODE__NODE_RES_TARGET)) {
-      block(UntouchedReason::Unsupported, "unexpected UPDATE SET list");
-      return &new_columns();
-    }
-    const PgQuery__ResTarget& rt = *s.target_list[i]->res_target;
-    starts.push_back(rt.location);
-    const PendingColumn* pc = missing_.find(target.schema, target.relname, sv(rt.name));
-    if (is(rt.val, PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)) {
-      if (pc != nullptr) {
-        block(UntouchedReason::Unsupported, "multi-column assignment (a, b) = ... sets pending column " + pc->column);
-        return &new_columns();
-      }
-      if (rt.val->multi_assign_ref->colno == 1) walk(rt.val->multi_assign_ref->source, scope, EditKind::Expression);
-      continue;
-    }
-    if (pc == nullptr) {
-      walk(rt.val, scope, EditKind::Expression);
-      continue;
-    }
-    if (rt.n_indirection > 0) {
-      block(UntouchedReason::Unsupported, "assignment to a subscript or field of pending column " + pc->column);
-      return &new_columns();
-    }
-    drop[i] = true;
-    pcs[i] = pc;
-    ++ndrop;
-  }
+  for (std::size_t i = 0; i < n; ++i) drop[i] = pcs[i] != nullptr;
   walk(s.where_clause, scope, EditKind::Expression);
   if (blocked()) return &new_columns();
 

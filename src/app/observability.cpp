@@ -30,6 +30,15 @@ Observability::Observability(const config::Config& config, const proxy::Stats& s
   sources.bytes_client_to_server = [this] { return static_cast<double>(stats_.bytes_client_to_server.load()); };
   sources.bytes_server_to_client = [this] { return static_cast<double>(stats_.bytes_server_to_client.load()); };
   metrics_ = std::make_unique<metrics::PgshimMetrics>(registry_, std::move(sources));
+  registry_.collector(metrics::MetricType::Counter, "pgshim_login_failures_total",
+                      "Logins refused by pgshim in auth mode proxy, by reason.", {"reason"}, [this] {
+                        std::vector<metrics::Sample> samples;
+                        for (std::size_t i = 0; i < proxy::kLoginFailureKinds; ++i) {
+                          samples.push_back({{proxy::to_string(static_cast<proxy::LoginFailure>(i))},
+                                             static_cast<double>(stats_.login_failures[i].load())});
+                        }
+                        return samples;
+                      });
 }
 
 Observability::~Observability() { stop(); }

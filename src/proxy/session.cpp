@@ -277,6 +277,8 @@ awaitable<Session::Outcome> Session::relay_authentication() {
         const std::string why = answer_upstream(auth, answer);
         upstream_buffer_.erase(0, frame);
         if (!why.empty()) {
+          context_.stats->login_failures[static_cast<std::size_t>(LoginFailure::Upstream)].fetch_add(
+              1, std::memory_order_relaxed);
           spdlog::warn("client {} user {}: cannot log in upstream: {}", client_address_, user_, why);
           co_await send_fatal("28000", "pgshim: cannot log in to the server as \"" + user_ + "\": " + why);
           log_close("upstream login failed");
@@ -383,8 +385,44 @@ awaitable<Session::Outcome> Session::relay_authentication() {
   }
 }
 
-awaitable<Session::Outcome> Session::fail_login(std::string_view reason) {
-  context_.stats->login_failures.fetch_add(1, std::memory_order_relaxed);
+namespace {
+
+// What kind of refusal a SCRAM error is, for the failed-login metric.
+LoginFailure login_failure_of(std::error_code ec) {
+  if (ec.category() != auth::auth_category()) return LoginFailure::Protocol;
+  switch (static_cast<auth::Errc>(ec.value())) {
+    case auth::Errc::WrongPassword:
+      return LoginFailure::WrongPassword;
+    case auth::Errc::ChannelBindingDowngrade:
+    case auth::Errc::ChannelBindingMismatch:
+    case auth::Errc::ChannelBindingRequired:
+    case auth::Errc::ChannelBindingUnsupported:
+      return LoginFailure::ChannelBinding;
+    case auth::Errc::BadVerifier:
+    case auth::Errc::BadMd5Secret:
+    case auth::Errc::UnsupportedPassword:
+    case auth::Errc::UnexpectedMessage:
+    case auth::Errc::MalformedMessage:
+    case auth::Errc::UnsupportedMechanism:
+    case auth::Errc::AuthzidUnsupported:
+    case auth::Errc::ExtensionUnsupported:
+    case auth::Errc::InvalidNonce:
+    case auth::Errc::NonceMismatch:
+    case auth::Errc::BadCertificate:
+    case auth::Errc::ServerSignatureMismatch:
+    case auth::Errc::ServerError:
+    case auth::Errc::SecretDiffers:
+    case auth::Errc::KeyMismatch:
+    case auth::Errc::CryptoFailure:
+      return LoginFailure::Protocol;
+  }
+  return LoginFailure::Protocol;
+}
+
+}  // namespace
+
+awaitable<Session::Outcome> Session::fail_login(LoginFailure kind, std::string_view reason) {
+  context_.stats->login_failures[static_cast<std::size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
   spdlog::info("client {}: login refused for user {}: {}", client_address_, user_, reason);
   // PostgreSQL's own words, which do not say whether the user exists.
   co_await send_fatal("28P01", "password authentication failed for user \"" + user_ + "\"");
@@ -409,13 +447,15 @@ awaitable<Session::Outcome> Session::authenticate_client() {
 
   if (secret_ && !secret_->scram && secret_->md5) {
     auth::Md5Salt salt{};
-    if (auth::make_md5_salt(salt)) co_return co_await fail_login("no random bytes");
+    if (auth::make_md5_salt(salt)) co_return co_await fail_login(LoginFailure::Protocol, "no random bytes");
     if (co_await client_.write(auth::build_authentication_md5_password(salt))) co_return Outcome::Close;
     const auto got = co_await read_response();
-    if (got.empty()) co_return co_await fail_login("no password message");
+    if (got.empty()) co_return co_await fail_login(LoginFailure::Protocol, "no password message");
     std::string_view response;
-    if (auth::parse_password_message(message, response)) co_return co_await fail_login("malformed password message");
-    if (auto ec = auth::verify_md5_response(*secret_->md5, salt, response)) co_return co_await fail_login(ec.message());
+    if (auth::parse_password_message(message, response)) co_return co_await fail_login(LoginFailure::Protocol, "malformed password message");
+    if (auto ec = auth::verify_md5_response(*secret_->md5, salt, response)) {
+      co_return co_await fail_login(LoginFailure::WrongPassword, ec.message());
+    }
     co_return Outcome::Continue;
   }
 
@@ -430,24 +470,26 @@ awaitable<Session::Outcome> Session::authenticate_client() {
       (void)auth::random_bytes(bytes);  // per process, as PostgreSQL's mock_auth_nonce
       return std::string(bytes.begin(), bytes.end());
     }();
-    if (auth::make_mock_verifier(user_, kMockNonce, verifier)) co_return co_await fail_login("no mock verifier");
+    if (auth::make_mock_verifier(user_, kMockNonce, verifier)) co_return co_await fail_login(LoginFailure::Protocol, "no mock verifier");
   }
   auth::ScramServer server(verifier, client_.is_tls() ? context_.tls_end_point : std::nullopt);
   if (co_await client_.write(wire::build_authentication_sasl(server.mechanisms()))) co_return Outcome::Close;
-  if ((co_await read_response()).empty()) co_return co_await fail_login("no SASLInitialResponse");
+  if ((co_await read_response()).empty()) co_return co_await fail_login(LoginFailure::Protocol, "no SASLInitialResponse");
   auth::SaslInitialResponse initial;
   if (auth::parse_sasl_initial_response(message, initial) || !initial.data) {
-    co_return co_await fail_login("malformed SASLInitialResponse");
+    co_return co_await fail_login(LoginFailure::Protocol, "malformed SASLInitialResponse");
   }
   std::string server_first;
   if (auto ec = server.on_client_first(initial.mechanism, *initial.data, server_first)) {
-    co_return co_await fail_login(ec.message());
+    co_return co_await fail_login(login_failure_of(ec), ec.message());
   }
   if (co_await client_.write(auth::build_authentication_sasl_continue(server_first))) co_return Outcome::Close;
-  if ((co_await read_response()).empty()) co_return co_await fail_login("no SASLResponse");
+  if ((co_await read_response()).empty()) co_return co_await fail_login(LoginFailure::Protocol, "no SASLResponse");
   std::string server_final;
-  if (auto ec = server.on_client_final(message, server_final)) co_return co_await fail_login(ec.message());
-  if (!secret_) co_return co_await fail_login("no such user in the auth file");
+  if (auto ec = server.on_client_final(message, server_final)) {
+    co_return co_await fail_login(secret_ ? login_failure_of(ec) : LoginFailure::UnknownUser, ec.message());
+  }
+  if (!secret_) co_return co_await fail_login(LoginFailure::UnknownUser, "no such user in the auth file");
   if (co_await client_.write(auth::build_authentication_sasl_final(server_final))) co_return Outcome::Close;
   verifier_ = verifier;
   client_key_ = server.client_key();

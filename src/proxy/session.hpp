@@ -56,7 +56,7 @@ class Session {
   [[nodiscard]] awaitable<Outcome> relay_authentication();
   // auth mode proxy: pgshim runs SCRAM (or MD5) with the client itself.
   [[nodiscard]] awaitable<Outcome> authenticate_client();
-  [[nodiscard]] awaitable<Outcome> fail_login(std::string_view reason);
+  [[nodiscard]] awaitable<Outcome> fail_login(LoginFailure kind, std::string_view reason);
   // auth mode proxy: answers one authentication request of the server with
   // what the client proved; appends the answer to send upstream to `out`.
   // Empty string: ok; else the reason it cannot.

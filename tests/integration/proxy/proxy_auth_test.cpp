@@ -97,7 +97,9 @@ TEST(ProxyAuth, WrongPasswordIsRefusedByPgshimWithoutAnUpstreamLogin) {
   // Proves: a wrong password (or an unknown user) gets PostgreSQL's 28P01 text
   // from pgshim itself, and nothing was sent upstream (bytes_in=0).
   AuthFile file({"pgshim_scram"});
-  Pgshim shim(proxy_args(file), false);
+  auto args = proxy_args(file);
+  args.insert(args.end(), {"--metrics-listen", "127.0.0.1:0"});
+  Pgshim shim(args, false);
   for (const std::string user : {"pgshim_scram", "no_such_user"}) {
     auto conn = connect(shim.conninfo("user=" + user + " password=wrong sslmode=require"));
     ASSERT_EQ(PQstatus(conn.get()), CONNECTION_BAD);
@@ -109,6 +111,15 @@ TEST(ProxyAuth, WrongPasswordIsRefusedByPgshimWithoutAnUpstreamLogin) {
   EXPECT_TRUE(std::regex_search(log, std::regex("user=pgshim_scram .*bytes_in=0 bytes_out=0 reason=\"authentication failed\"")))
       << log;
   EXPECT_EQ(log.find("scram-pass"), std::string::npos);
+
+  // The refusals are counted by reason.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(metrics and status on http://127\.0\.0\.1:(\d+)/metrics)")));
+  RawConnection http("127.0.0.1", std::stoi(m[1]));
+  http.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  const std::string metrics = http.receive_until_close(5s);
+  EXPECT_NE(metrics.find("pgshim_login_failures_total{reason=\"wrong_password\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("pgshim_login_failures_total{reason=\"unknown_user\"} 1"), std::string::npos) << metrics;
 }
 
 TEST(ProxyAuth, AuthFileChangesApplyOnSighupWithoutDroppingSessions) {

@@ -191,7 +191,7 @@ class YamlLoader {
           if (config.migrations_tool != "prisma") fail_at(file_, value["tool"], "migrations.tool", "expected prisma");
         }
       } else if (key == "auth") {
-        expect_map(value, key, {"mode", "file"});
+        expect_map(value, key, {"mode", "file", "query"});
         if (value["mode"]) {
           const std::string mode = scalar(value["mode"], "auth.mode");
           if (mode == "passthrough") config.auth_mode = AuthMode::Passthrough;
@@ -199,6 +199,7 @@ class YamlLoader {
           else fail_at(file_, value["mode"], "auth.mode", "expected passthrough or proxy");
         }
         if (value["file"]) config.auth_file = scalar(value["file"], "auth.file");
+        if (value["query"]) config.auth_query = scalar(value["query"], "auth.query");
       } else if (key == "metrics_listen") {
         config.metrics_listen = wrap(value, key, [&] { return parse_listen(scalar(value, key)); });
       } else if (key == "alerts") {
@@ -346,6 +347,7 @@ enum OptionId : int {
   kOptMetricsListen,
   kOptAuthMode,
   kOptMigrations,
+  kOptAuthQuery,
   kOptAuthFile,
   kOptAlertmanager,
   kOptWebhook,
@@ -376,6 +378,7 @@ const option kLongOptions[] = {
     {"metrics-listen", required_argument, nullptr, kOptMetricsListen},
     {"auth-mode", required_argument, nullptr, kOptAuthMode},
     {"migrations", required_argument, nullptr, kOptMigrations},
+    {"auth-query", required_argument, nullptr, kOptAuthQuery},
     {"auth-file", required_argument, nullptr, kOptAuthFile},
     {"alertmanager", required_argument, nullptr, kOptAlertmanager},
     {"webhook", required_argument, nullptr, kOptWebhook},
@@ -504,6 +507,7 @@ void apply_flag(Config& config, int id, const std::string& value) {
         break;
       case kOptAuthFile: config.auth_file = value; break;
       case kOptMigrations: config.migrations_dir = value; break;
+      case kOptAuthQuery: config.auth_query = value; break;
       case kOptAlertmanager: config.alertmanager_urls.push_back(value); break;
       case kOptWebhook: config.webhook_url = value; break;
       case kOptAlertInterval:
@@ -644,8 +648,8 @@ void validate(const Config& config) {
   for (const std::string* f : {&config.tls_cert_file, &config.tls_key_file}) {
     if (!f->empty() && ::access(f->c_str(), R_OK) != 0) throw ConfigError("tls: cannot read " + *f);
   }
-  if (config.auth_mode == AuthMode::Proxy && config.auth_file.empty()) {
-    throw ConfigError("auth: mode proxy needs an auth file (auth.file or --auth-file)");
+  if (config.auth_mode == AuthMode::Proxy && config.auth_file.empty() && config.auth_query.empty()) {
+    throw ConfigError("auth: mode proxy needs an auth file (auth.file, --auth-file) or an auth query (auth.query)");
   }
   try {
     (void)sql::MissingSet(config.pending_columns, 0);
@@ -719,6 +723,8 @@ Authentication:
                               clients through pgshim) or proxy (pgshim does, from
                               --auth-file, and logs in upstream without passwords)
       --auth-file FILE        PgBouncer-style userlist: "user" "SCRAM-SHA-256$..."
+      --auth-query SQL        look secrets up through the monitor login instead
+                              ($1 = user; the last column is the secret)
 
 Observability:
       --metrics-listen HOST:PORT  serve /metrics (Prometheus), /healthz and /status

@@ -14,6 +14,7 @@
 #include "cancel_registry.hpp"
 #include "pgshim/auth/auth_file.hpp"
 #include "pgshim/auth/channel_binding.hpp"
+#include "auth_query.hpp"
 #include "session.hpp"
 
 namespace pgshim::proxy {
@@ -52,7 +53,7 @@ std::shared_ptr<ssl::context> make_upstream_tls(const config::Upstream& up) {
 
 // The auth file for auth mode proxy; nullptr in passthrough mode.
 std::shared_ptr<const auth::AuthFile> load_auth(const config::Config& config) {
-  if (config.auth_mode != config::AuthMode::Proxy) return nullptr;
+  if (config.auth_mode != config::AuthMode::Proxy || config.auth_file.empty()) return nullptr;
   auto file = std::make_shared<auth::AuthFile>();
   auth::AuthFileError error;
   if (!auth::load_auth_file(config.auth_file, *file, error)) throw std::runtime_error("auth file: " + error.text());
@@ -98,6 +99,7 @@ struct Server::Impl {
   std::shared_ptr<ssl::context> client_tls;
   std::shared_ptr<ssl::context> upstream_tls;
   std::shared_ptr<const auth::AuthFile> auth_file;
+  std::unique_ptr<AuthQuery> auth_query;  // fixed at start: a change needs a restart
   std::optional<std::string> tls_end_point;
   Reloader reloader;
   ReloadHook reload_hook;
@@ -139,7 +141,8 @@ awaitable<void> Server::Impl::accept_loop() {
       continue;
     }
     SessionContext context{config,   client_tls.get(),     upstream_tls.get(), &cancels,     &stats,
-                           pending,  observer,             caches[index].get(), auth_file, tls_end_point};
+                           pending,  observer,             caches[index].get(), auth_file, auth_query.get(),
+                           tls_end_point};
     // The TLS contexts are kept alive by `config`'s generation: see reload().
     auto session = std::make_shared<Session>(std::move(socket), std::move(context));
     asio::co_spawn(target, [session, keep = std::pair{client_tls, upstream_tls}]() { return session->run(); },
@@ -267,6 +270,11 @@ int Server::run() {
   s.client_tls = make_client_tls(config);
   s.upstream_tls = make_upstream_tls(*config.upstream);
   s.auth_file = load_auth(config);
+  if (config.auth_mode == config::AuthMode::Proxy && !config.auth_query.empty()) {
+    const std::string& login = config.monitor_conninfo.empty() ? config.upstream->conninfo : config.monitor_conninfo;
+    s.auth_query = std::make_unique<AuthQuery>(login, config.auth_query, std::chrono::seconds(30));
+    spdlog::info("auth mode proxy: secrets of users not in an auth file come from the auth query");
+  }
   s.tls_end_point = end_point_of(config);
   if (s.auth_file) {
     spdlog::info("auth mode proxy: pgshim authenticates clients from {} ({} user(s))", config.auth_file,

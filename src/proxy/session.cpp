@@ -16,6 +16,7 @@
 #include "pgshim/auth/scram.hpp"
 #include "pgshim/wire/reader.hpp"
 #include "pgshim/wire/startup.hpp"
+#include "auth_query.hpp"
 #include "pump.hpp"
 #include "statements.hpp"
 
@@ -95,7 +96,7 @@ awaitable<void> Session::run() {
 
 awaitable<Session::Outcome> Session::establish() {
   Outcome outcome = co_await read_startup();
-  if (outcome == Outcome::Continue && context_.auth_file) outcome = co_await authenticate_client();
+  if (outcome == Outcome::Continue && proxy_auth()) outcome = co_await authenticate_client();
   if (outcome == Outcome::Continue) outcome = co_await connect_upstream();
   if (outcome == Outcome::Continue) outcome = co_await relay_authentication();
   co_return outcome;
@@ -270,7 +271,7 @@ awaitable<Session::Outcome> Session::relay_authentication() {
         co_await send_fatal("08P01", "pgshim: the upstream server sent a malformed authentication request");
         co_return Outcome::Close;
       }
-      if (context_.auth_file && auth.code != wire::AuthCode::Ok) {
+      if (proxy_auth() && auth.code != wire::AuthCode::Ok) {
         // auth mode proxy: the client has already proved itself to pgshim;
         // pgshim answers the server with what that proof allows.
         std::string answer;
@@ -435,7 +436,12 @@ awaitable<Session::Outcome> Session::fail_login(LoginFailure kind, std::string_v
 // an MD5 hash, and a mock SCRAM exchange for unknown users, which fails exactly
 // like a wrong password.
 awaitable<Session::Outcome> Session::authenticate_client() {
-  secret_ = context_.auth_file->find(user_);
+  secret_ = context_.auth_file ? context_.auth_file->find(user_) : nullptr;
+  if (!secret_ && context_.auth_query) {
+    std::shared_ptr<const auth::UserSecret> found = co_await context_.auth_query->lookup(user_);
+    queried_secret_ = std::move(found);
+    secret_ = queried_secret_.get();
+  }
   std::string message;
   auto read_response = [&]() -> awaitable<std::string_view> {
     auto [ec, frame] = co_await read_whole_message(client_, client_buffer_, kMaxAuthMessageLength);

@@ -35,6 +35,7 @@ struct SessionContext {
   // auth mode proxy: the users pgshim authenticates itself, and the
   // tls-server-end-point hash of pgshim's certificate (for SCRAM-SHA-256-PLUS).
   std::shared_ptr<const auth::AuthFile> auth_file;
+  class AuthQuery* auth_query = nullptr;
   std::optional<std::string> tls_end_point;
 };
 
@@ -67,6 +68,7 @@ class Session {
   // Sends an ErrorResponse of severity FATAL to the client (best effort).
   [[nodiscard]] awaitable<void> send_fatal(const char* sqlstate, std::string message, std::string detail = {},
                                            std::string hint = {});
+  [[nodiscard]] bool proxy_auth() const noexcept { return context_.auth_file || context_.auth_query; }
   [[nodiscard]] const config::Upstream& upstream() const noexcept { return *context_.config->upstream; }
   void log_close(std::string_view reason) const;
 
@@ -89,6 +91,7 @@ class Session {
 
   // auth mode proxy: what the client proved, for the upstream login.
   const auth::UserSecret* secret_ = nullptr;
+  std::shared_ptr<const auth::UserSecret> queried_secret_;  // from the auth query
   std::optional<auth::ScramVerifier> verifier_;
   auth::ScramKey client_key_{};
   struct UpstreamScram;

@@ -115,6 +115,10 @@ struct Config {
   // PgBouncer's userlist.txt format: "user" "SCRAM-SHA-256$...", "md5...", or a
   // plain password. Required with auth_mode proxy; reloaded on SIGHUP.
   std::string auth_file;
+  // Or/and: a query run through the monitor login to find a user's secret
+  // ($1 = user name; the last column of the first row is the secret). Users
+  // in the auth file are not looked up. Answers are cached for 30 s.
+  std::string auth_query;
 
   // ---- Observability ----
   // HTTP endpoint for /metrics, /healthz and /status; off when unset.

@@ -172,3 +172,31 @@ TEST(ProxyAuth, AChangedUpstreamPasswordIsExplained) {
 
 }  // namespace
 }  // namespace pgshim::test
+
+namespace pgshim::test {
+namespace {
+
+TEST(ProxyAuth, AuthQueryFindsSecretsThroughTheMonitorLogin) {
+  // Proves: with --auth-query (and no auth file) pgshim looks each user's
+  // secret up in the database through its monitor login, authenticates SCRAM
+  // and MD5 users with it, and refuses wrong passwords and unknown users.
+  const auto& sb = Sandbox::get();
+  Pgshim shim({"--upstream", sb.upstream_url("require"), "--tls-cert", sb.proxy_cert, "--tls-key", sb.proxy_key,
+               "--auth-mode", "proxy", "--monitor",
+               "postgres://pgshim_scram:scram-pass@127.0.0.1:" + std::to_string(sb.port) + "/app?sslmode=disable",
+               "--auth-query", "SELECT rolname, rolpassword FROM pg_authid WHERE rolname = $1"},
+              false);
+  auto scram = connect(verified(shim, "pgshim_scram", "scram-pass", "require"));
+  ASSERT_EQ(PQstatus(scram.get()), CONNECTION_OK) << PQerrorMessage(scram.get()) << shim.log();
+  EXPECT_EQ(query_value(scram.get(), "select current_user"), "pgshim_scram");
+  auto md5 = connect(shim.conninfo("user=pgshim_md5 password=md5-pass sslmode=require"));
+  ASSERT_EQ(PQstatus(md5.get()), CONNECTION_OK) << PQerrorMessage(md5.get());
+  for (const std::string user : {"pgshim_scram", "no_such_user"}) {
+    auto refused = connect(shim.conninfo("user=" + user + " password=wrong sslmode=require"));
+    EXPECT_EQ(PQstatus(refused.get()), CONNECTION_BAD);
+    EXPECT_NE(std::string(PQerrorMessage(refused.get())).find("password authentication failed"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace pgshim::test

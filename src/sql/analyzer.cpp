@@ -558,40 +558,15 @@ void Analyzer::walk(const PgQuery__Node* n, const Scope& scope, EditKind kind) {
 // so that expression node types the rewriter has no business with (operators,
 // functions, CASE, arrays, windows, ...) need no code of their own.
 void Analyzer::walk_message(const ProtobufCMessage* m, const Scope& scope, EditKind kind) {
-  if (m == nullptr || blocked()) return;
-  const ProtobufCMessageDescriptor* d = m->descriptor;
-  const char* base = reinterpret_cast<const char*>(m);
-  auto visit = [&](const ProtobufCMessage* child) {
-    if (child == nullptr) return;
-    if (child->descriptor == &pg_query__node__descriptor) {
+  if (blocked()) return;
+  for_each_child(m, [&](const ProtobufCMessage* child) {
+    if (child != nullptr && child->descriptor == &pg_query__node__descriptor) {
       walk(reinterpret_cast<const PgQuery__Node*>(child), scope, kind);
     } else {
       walk_message(child, scope, kind);
     }
-  };
-  if (d == &pg_query__node__descriptor) {
-    const auto* node = reinterpret_cast<const PgQuery__Node*>(m);
-    const ProtobufCFieldDescriptor* f = protobuf_c_message_descriptor_get_field(d, static_cast<unsigned>(node->node_case));
-    if (f != nullptr && f->type == PROTOBUF_C_TYPE_MESSAGE) {
-      walk_message(*reinterpret_cast<ProtobufCMessage* const*>(base + f->offset), scope, kind);
-    }
-    return;
-  }
-  for (unsigned i = 0; i < d->n_fields; ++i) {
-    const ProtobufCFieldDescriptor& f = d->fields[i];
-    if (f.type != PROTOBUF_C_TYPE_MESSAGE) continue;
-    if ((f.flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0 &&
-        *reinterpret_cast<const uint32_t*>(base + f.quantifier_offset) != f.id) {
-      continue;
-    }
-    if (f.label == PROTOBUF_C_LABEL_REPEATED) {
-      const std::size_t count = *reinterpret_cast<const std::size_t*>(base + f.quantifier_offset);
-      ProtobufCMessage* const* arr = *reinterpret_cast<ProtobufCMessage* const* const*>(base + f.offset);
-      for (std::size_t k = 0; k < count && !blocked(); ++k) visit(arr[k]);
-    } else {
-      visit(*reinterpret_cast<ProtobufCMessage* const*>(base + f.offset));
-    }
-  }
+    return blocked();
+  });
 }
 
 void Analyzer::column_ref(const PgQuery__ColumnRef& ref, const Scope& scope, EditKind kind) {
@@ -978,40 +953,14 @@ void Analyzer::collect_params(const PgQuery__Node* n, std::vector<std::pair<int,
 }
 
 void Analyzer::collect_params_message(const ProtobufCMessage* m, std::vector<std::pair<int, int>>& out) const {
-  if (m == nullptr) return;
-  const ProtobufCMessageDescriptor* d = m->descriptor;
-  const char* base = reinterpret_cast<const char*>(m);
-  auto visit = [&](const ProtobufCMessage* child) {
-    if (child == nullptr) return;
-    if (child->descriptor == &pg_query__node__descriptor) {
+  for_each_child(m, [&](const ProtobufCMessage* child) {
+    if (child != nullptr && child->descriptor == &pg_query__node__descriptor) {
       collect_params(reinterpret_cast<const PgQuery__Node*>(child), out);
     } else {
       collect_params_message(child, out);
     }
-  };
-  if (d == &pg_query__node__descriptor) {
-    const auto* node = reinterpret_cast<const PgQuery__Node*>(m);
-    const ProtobufCFieldDescriptor* f = protobuf_c_message_descriptor_get_field(d, static_cast<unsigned>(node->node_case));
-    if (f != nullptr && f->type == PROTOBUF_C_TYPE_MESSAGE) {
-      collect_params_message(*reinterpret_cast<ProtobufCMessage* const*>(base + f->offset), out);
-    }
-    return;
-  }
-  for (unsigned i = 0; i < d->n_fields; ++i) {
-    const ProtobufCFieldDescriptor& f = d->fields[i];
-    if (f.type != PROTOBUF_C_TYPE_MESSAGE) continue;
-    if ((f.flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0 &&
-        *reinterpret_cast<const uint32_t*>(base + f.quantifier_offset) != f.id) {
-      continue;
-    }
-    if (f.label == PROTOBUF_C_LABEL_REPEATED) {
-      const std::size_t count = *reinterpret_cast<const std::size_t*>(base + f.quantifier_offset);
-      ProtobufCMessage* const* arr = *reinterpret_cast<ProtobufCMessage* const* const*>(base + f.offset);
-      for (std::size_t k = 0; k < count; ++k) visit(arr[k]);
-    } else {
-      visit(*reinterpret_cast<ProtobufCMessage* const*>(base + f.offset));
-    }
-  }
+    return false;
+  });
 }
 
 std::vector<DroppedParameter> Analyzer::dropped_parameters() const {

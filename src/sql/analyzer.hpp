@@ -119,6 +119,8 @@ class Analyzer {
   const RangeEntry* relation_entry(const PgQuery__RangeVar& rv, const Scope* cte_scope);
 
   // Output lists (SELECT targets, RETURNING).
+  [[nodiscard]] RangeEntry& dml_target(const PgQuery__RangeVar& rv);
+  [[nodiscard]] const Scope* with_scope(const PgQuery__WithClause* w, Scope& cte_scope, const Scope* parent);
   // A SET list (UPDATE, or ON CONFLICT DO UPDATE): which assignments write a
   // pending column of `target`; every other value is walked in `scope`. False
   // (and blocked) for shapes the rewriter does not handle; `what` names the

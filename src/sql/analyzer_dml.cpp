@@ -30,43 +30,16 @@ namespace {
 
 [[nodiscard]] std::string_view first_target_column_message(const ProtobufCMessage* m, const RangeEntry& target,
                                                            bool only_entry, const MissingSet& missing) {
-  if (m == nullptr) return {};
-  const ProtobufCMessageDescriptor* d = m->descriptor;
-  const char* base = reinterpret_cast<const char*>(m);
-  auto visit = [&](const ProtobufCMessage* child) -> std::string_view {
-    if (child == nullptr) return {};
-    if (child->descriptor == &pg_query__node__descriptor) {
-      return first_target_column(reinterpret_cast<const PgQuery__Node*>(child), target, only_entry, missing);
-    }
-    return first_target_column_message(child, target, only_entry, missing);
-  };
-  if (d == &pg_query__node__descriptor) {
-    const auto* node = reinterpret_cast<const PgQuery__Node*>(m);
-    const ProtobufCFieldDescriptor* f = protobuf_c_message_descriptor_get_field(d, static_cast<unsigned>(node->node_case));
-    if (f == nullptr || f->type != PROTOBUF_C_TYPE_MESSAGE) return {};
-    return first_target_column_message(*reinterpret_cast<ProtobufCMessage* const*>(base + f->offset), target,
-                                       only_entry, missing);
-  }
-  for (unsigned i = 0; i < d->n_fields; ++i) {
-    const ProtobufCFieldDescriptor& f = d->fields[i];
-    if (f.type != PROTOBUF_C_TYPE_MESSAGE) continue;
-    if ((f.flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0 &&
-        *reinterpret_cast<const uint32_t*>(base + f.quantifier_offset) != f.id) {
-      continue;
-    }
-    if (f.label == PROTOBUF_C_LABEL_REPEATED) {
-      const std::size_t count = *reinterpret_cast<const std::size_t*>(base + f.quantifier_offset);
-      ProtobufCMessage* const* arr = *reinterpret_cast<ProtobufCMessage* const* const*>(base + f.offset);
-      for (std::size_t k = 0; k < count; ++k) {
-        const std::string_view hit = visit(arr[k]);
-        if (!hit.empty()) return hit;
-      }
+  std::string_view hit;
+  for_each_child(m, [&](const ProtobufCMessage* child) {
+    if (child != nullptr && child->descriptor == &pg_query__node__descriptor) {
+      hit = first_target_column(reinterpret_cast<const PgQuery__Node*>(child), target, only_entry, missing);
     } else {
-      const std::string_view hit = visit(*reinterpret_cast<ProtobufCMessage* const*>(base + f.offset));
-      if (!hit.empty()) return hit;
+      hit = first_target_column_message(child, target, only_entry, missing);
     }
-  }
-  return {};
+    return !hit.empty();
+  });
+  return hit;
 }
 
 std::string_view first_target_column(const PgQuery__Node* n, const RangeEntry& target, bool only_entry,
@@ -82,21 +55,30 @@ std::string_view first_target_column(const PgQuery__Node* n, const RangeEntry& t
 
 }  // namespace
 
-const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* parent, bool client_visible) {
-  if (blocked() || s.relation == nullptr) return &new_columns();
-  Scope cte_scope{parent, {}, {}};
-  const Scope* base = parent;
-  if (s.with_clause != nullptr) {
-    with_clause(s.with_clause, cte_scope);
-    base = &cte_scope;
-  }
-  const PgQuery__RangeVar& rv = *s.relation;
+// The scope a statement's WITH clause opens (`cte_scope`, filled), or `parent`
+// when it has none.
+const Scope* Analyzer::with_scope(const PgQuery__WithClause* w, Scope& cte_scope, const Scope* parent) {
+  if (w == nullptr) return parent;
+  with_clause(w, cte_scope);
+  return &cte_scope;
+}
+
+// The table an INSERT, UPDATE or DELETE writes, as a range entry of its own.
+RangeEntry& Analyzer::dml_target(const PgQuery__RangeVar& rv) {
   RangeEntry& target = new_entry();
   target.kind = RangeEntry::Kind::Relation;
   target.schema = sv(rv.schemaname).empty() ? missing_.default_schema() : sv(rv.schemaname);
   target.relname = sv(rv.relname);
   target.aliased = rv.alias != nullptr && !sv(rv.alias->aliasname).empty();
   target.refname = target.aliased ? sv(rv.alias->aliasname) : target.relname;
+  return target;
+}
+
+const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* parent, bool client_visible) {
+  if (blocked() || s.relation == nullptr) return &new_columns();
+  Scope cte_scope{parent, {}, {}};
+  const Scope* base = with_scope(s.with_clause, cte_scope, parent);
+  RangeEntry& target = dml_target(*s.relation);
   Scope target_scope{base, {&target}, {}};
   Scope bare{base, {}, {}};
 
@@ -345,18 +327,8 @@ bool Analyzer::set_list(PgQuery__Node** items, std::size_t n, const RangeEntry& 
 const Columns* Analyzer::update(const PgQuery__UpdateStmt& s, const Scope* parent, bool client_visible) {
   if (blocked() || s.relation == nullptr) return &new_columns();
   Scope cte_scope{parent, {}, {}};
-  const Scope* base = parent;
-  if (s.with_clause != nullptr) {
-    with_clause(s.with_clause, cte_scope);
-    base = &cte_scope;
-  }
-  const PgQuery__RangeVar& rv = *s.relation;
-  RangeEntry& target = new_entry();
-  target.kind = RangeEntry::Kind::Relation;
-  target.schema = sv(rv.schemaname).empty() ? missing_.default_schema() : sv(rv.schemaname);
-  target.relname = sv(rv.relname);
-  target.aliased = rv.alias != nullptr && !sv(rv.alias->aliasname).empty();
-  target.refname = target.aliased ? sv(rv.alias->aliasname) : target.relname;
+  const Scope* base = with_scope(s.with_clause, cte_scope, parent);
+  RangeEntry& target = dml_target(*s.relation);
   Scope scope{base, {&target}, {}};
   for (std::size_t i = 0; i < s.n_from_clause && !blocked(); ++i) from_item(s.from_clause[i], scope, base);
   const bool only_entry = scope.entries.size() == 1;
@@ -449,18 +421,8 @@ const Columns* Analyzer::update(const PgQuery__UpdateStmt& s, const Scope* paren
 const Columns* Analyzer::remove(const PgQuery__DeleteStmt& s, const Scope* parent, bool client_visible) {
   if (blocked() || s.relation == nullptr) return &new_columns();
   Scope cte_scope{parent, {}, {}};
-  const Scope* base = parent;
-  if (s.with_clause != nullptr) {
-    with_clause(s.with_clause, cte_scope);
-    base = &cte_scope;
-  }
-  const PgQuery__RangeVar& rv = *s.relation;
-  RangeEntry& target = new_entry();
-  target.kind = RangeEntry::Kind::Relation;
-  target.schema = sv(rv.schemaname).empty() ? missing_.default_schema() : sv(rv.schemaname);
-  target.relname = sv(rv.relname);
-  target.aliased = rv.alias != nullptr && !sv(rv.alias->aliasname).empty();
-  target.refname = target.aliased ? sv(rv.alias->aliasname) : target.relname;
+  const Scope* base = with_scope(s.with_clause, cte_scope, parent);
+  RangeEntry& target = dml_target(*s.relation);
   Scope scope{base, {&target}, {}};
   for (std::size_t i = 0; i < s.n_using_clause && !blocked(); ++i) from_item(s.using_clause[i], scope, base);
   walk(s.where_clause, scope, EditKind::Expression);

@@ -170,9 +170,12 @@ const sql::RewriteResult* StatementState::rewrite(std::string_view sql, const sc
 // missing: such a statement may fail with 42703 if the column is in fact
 // missing and the watcher has not seen it yet (the reactive path).
 bool StatementState::may_fail_on_pending(std::string_view sql, const schema::Snapshot& snapshot) const {
-  if (!options_.source->configured_names().may_reference(sql)) return false;
-  return std::any_of(snapshot.columns.begin(), snapshot.columns.end(),
-                     [](const schema::ColumnStatus& c) { return c.state != schema::ColumnState::Missing; });
+  // The state check first: in the incident every column is known missing, and
+  // then the statement's text need not be scanned a second time.
+  const bool any_unconfirmed = std::any_of(snapshot.columns.begin(), snapshot.columns.end(), [](const auto& c) {
+    return c.state != schema::ColumnState::Missing;
+  });
+  return any_unconfirmed && options_.source->configured_names().may_reference(sql);
 }
 
 FilterAction StatementState::on_query(const wire::MessageView& message, std::string& replacement) {

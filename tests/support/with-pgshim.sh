@@ -142,7 +142,7 @@ while :; do
   fi
   sleep 0.05
 done
-export TARGET_KIND=pgshim TARGET_PORT=${addr##*:} UPSTREAM_SSLMODE=$upstream_sslmode
+export TARGET_KIND=pgshim TARGET_PORT=${addr##*:} UPSTREAM_SSLMODE=$upstream_sslmode PGSHIM_LOG=$log
 say "pgshim (pid $pid) listening on $addr, upstream 127.0.0.1:$PGSANDBOX_PORT"
 
 "$@"

@@ -73,30 +73,14 @@ void Analyzer::statement(const PgQuery__RawStmt& raw, std::size_t index) {
   const bool mentions = missing_.prefilter().may_reference(sql_.substr(begin, end - begin));
   if (!mentions) return;  // nothing in this statement can be a pending reference
 
-  if (is(n, PG_QUERY__NODE__NODE_SELECT_STMT)) {
-    if (n->select_stmt->into_clause != nullptr) {
-      block(UntouchedReason::Unsupported, "SELECT INTO creates a table; it is not rewritten");
-      return;
-    }
-    select(*n->select_stmt, nullptr, true);
-  } else if (is(n, PG_QUERY__NODE__NODE_INSERT_STMT)) {
-    insert(*n->insert_stmt, nullptr, true);
-  } else if (is(n, PG_QUERY__NODE__NODE_UPDATE_STMT)) {
-    update(*n->update_stmt, nullptr, true);
-  } else if (is(n, PG_QUERY__NODE__NODE_DELETE_STMT)) {
-    remove(*n->delete_stmt, nullptr, true);
-  } else if (is(n, PG_QUERY__NODE__NODE_COPY_STMT)) {
-    block(UntouchedReason::Copy, "COPY mentions a pending column name; COPY is not rewritten");
-  } else if (is(n, PG_QUERY__NODE__NODE_TRANSACTION_STMT) || is(n, PG_QUERY__NODE__NODE_VARIABLE_SET_STMT) ||
-             is(n, PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT)) {
+  if (is(n, PG_QUERY__NODE__NODE_TRANSACTION_STMT) || is(n, PG_QUERY__NODE__NODE_VARIABLE_SET_STMT) ||
+      is(n, PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT)) {
     // BEGIN/COMMIT/SET/SHOW never reference a column.
-  } else {
-    const ProtobufCFieldDescriptor* f =
-        protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, static_cast<unsigned>(n->node_case));
-    std::string what = f != nullptr ? std::string(f->name) : std::string("statement");
-    block(UntouchedReason::Utility, what + " mentions a pending column name; DDL and utility statements are not rewritten");
+  } else if (!query_statement(n, true)) {
+    utility(n, begin);
   }
-  if (removed_anything_) collect_params(n, all_params_);
+  // A PREPARE's parameters are its own (prepare() handled them).
+  if (removed_anything_ && !is(n, PG_QUERY__NODE__NODE_PREPARE_STMT)) collect_params(n, all_params_);
 }
 
 void Analyzer::with_clause(const PgQuery__WithClause* w, Scope& cte_scope) {
@@ -311,6 +295,7 @@ std::size_t Analyzer::from_item(const PgQuery__Node* n, Scope& from, const Scope
     from_item(j.larg, from, cte_scope);
     from_item(j.rarg, from, cte_scope);
     if (blocked()) return 0;
+    if (j.is_natural || j.n_using_clause > 0) from.merged_columns = true;
     if (j.is_natural) {
       for (std::size_t k = before; k < from.entries.size(); ++k) {
         if (expands_pending(*from.entries[k])) {
@@ -408,12 +393,14 @@ const Columns* Analyzer::target_list(PgQuery__Node** items, std::size_t n, const
           out.unknown = true;
         }
       }
-      for (const RangeEntry* e : expanded) {
-        out.cols.push_back(OutColumn{std::string(), e});
-        if (client_visible && expands_pending(*e)) {
-          block(UntouchedReason::SelectStar,
-                "`*` in the output list expands a table with a pending column; the client would not get the column");
+      for (const RangeEntry* e : expanded) out.cols.push_back(OutColumn{std::string(), e});
+      if (client_visible && std::any_of(expanded.begin(), expanded.end(), [&](const RangeEntry* e) { return expands_pending(*e); })) {
+        const Extent* ie = item_extent(i);
+        if (ie == nullptr) {
+          block(UntouchedReason::Unsupported, "could not find the extent of an output item");
+          break;
         }
+        expand_star(ref, expanded, scope, kind, *ie);
       }
       continue;
     }
@@ -468,6 +455,60 @@ const Columns* Analyzer::target_list(PgQuery__Node** items, std::size_t n, const
     out.cols.push_back(OutColumn{name});
   }
   return &out;
+}
+
+void Analyzer::expand_star(const PgQuery__ColumnRef& ref, const std::vector<const RangeEntry*>& expanded,
+                           const Scope& scope, EditKind kind, Extent item) {
+  // What each entry's `*` gains: the typed NULLs of its pending columns to expand.
+  std::vector<std::string> gains(expanded.size());
+  std::vector<const PendingColumn*> first_of(expanded.size(), nullptr);
+  std::size_t gaining = 0;
+  std::size_t last_gaining = 0;
+  for (std::size_t k = 0; k < expanded.size(); ++k) {
+    const RangeEntry& e = *expanded[k];
+    if (!expands_pending(e)) continue;
+    if (e.kind != RangeEntry::Kind::Relation) {
+      block(UntouchedReason::SelectStar,
+            "`*` expands a subquery or join over a table with a pending column, whose shape pgshim does not know");
+      return;
+    }
+    for (const PendingColumn& pc : missing_.columns()) {
+      if (pc.schema != e.schema || pc.table != e.relname || pc.star != StarMode::Expand) continue;
+      gains[k] += ", " + typed_value(pc) + " AS " + quote_ident(pc.column);
+      if (first_of[k] == nullptr) first_of[k] = &pc;
+      record(kind, pc, item.begin);
+    }
+    if (!gains[k].empty()) {
+      ++gaining;
+      last_gaining = k;
+    }
+  }
+  if (gaining == 0) return;  // every pending column there is `star: leave`
+  if (gaining == 1 && last_gaining + 1 == expanded.size()) {
+    // The table with the column comes last: its columns end the expansion.
+    add_edit(item.end, item.end, std::move(gains[last_gaining]));
+    return;
+  }
+  // Otherwise `*` is spelled out entry by entry, which is the same list only
+  // when no USING/NATURAL join merged columns to the front, and each entry can
+  // be named unambiguously.
+  if (ref.n_fields != 1 || scope.merged_columns) {
+    block(UntouchedReason::SelectStar,
+          "`*` over a JOIN ... USING with a pending column in a table other than the last");
+    return;
+  }
+  std::string list;
+  for (std::size_t k = 0; k < expanded.size(); ++k) {
+    const RangeEntry& e = *expanded[k];
+    bool ambiguous = false;
+    if (e.refname.empty() || find_entry(e.refname, scope, ambiguous) != &e || ambiguous) {
+      block(UntouchedReason::SelectStar, "`*` over FROM items that cannot each be named");
+      return;
+    }
+    if (!list.empty()) list += ", ";
+    list += quote_ident(e.refname) + ".*" + gains[k];
+  }
+  add_edit(item.begin, item.end, std::move(list));
 }
 
 // FigureColname (parse_target.c): the output name PostgreSQL gives an unaliased
@@ -964,8 +1005,12 @@ void Analyzer::collect_params_message(const ProtobufCMessage* m, std::vector<std
 }
 
 std::vector<DroppedParameter> Analyzer::dropped_parameters() const {
+  if (!removed_anything_) return {};
+  return unreferenced_parameters();
+}
+
+std::vector<DroppedParameter> Analyzer::unreferenced_parameters() const {
   std::vector<DroppedParameter> out;
-  if (!removed_anything_) return out;
   for (const auto& [number, type] : dropped_param_types_) {
     // `$0` parses but never binds (the server rejects it): nothing to declare.
     if (number < 1) continue;

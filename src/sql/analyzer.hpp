@@ -67,6 +67,9 @@ struct Scope {
   const Scope* parent = nullptr;
   std::vector<const RangeEntry*> entries;
   std::vector<std::pair<std::string_view, const Columns*>> ctes;
+  // A JOIN ... USING / NATURAL JOIN at this level: `*` then starts with the
+  // merged join columns, so it is not the concatenation of the entries' `*`s.
+  bool merged_columns = false;
 };
 
 class Analyzer {
@@ -111,6 +114,20 @@ class Analyzer {
   const Columns* insert(const PgQuery__InsertStmt& s, const Scope* parent, bool client_visible);
   const Columns* update(const PgQuery__UpdateStmt& s, const Scope* parent, bool client_visible);
   const Columns* remove(const PgQuery__DeleteStmt& s, const Scope* parent, bool client_visible);
+  const Columns* merge(const PgQuery__MergeStmt& s, const Scope* parent);
+  void merge_update(const PgQuery__MergeWhenClause& w, const RangeEntry& target, const Scope& scope,
+                    const PgQuery__Node* join_condition, std::size_t limit);
+  void merge_insert(const PgQuery__MergeWhenClause& w, const RangeEntry& target, const Scope& source,
+                    std::size_t first, std::size_t limit);
+  // A top-level SELECT/INSERT/UPDATE/DELETE/MERGE (also the query a DECLARE,
+  // EXPLAIN, PREPARE or COPY carries); false, untouched, for anything else.
+  bool query_statement(const PgQuery__Node* n, bool client_visible);
+  // Statements that carry a query (analyzer_utility.cpp); any other utility
+  // statement blocks. `begin`: the statement's first byte.
+  void utility(const PgQuery__Node* n, std::size_t begin);
+  void explain(const PgQuery__ExplainStmt& e);
+  void prepare(const PgQuery__PrepareStmt& p, std::size_t begin);
+  void copy(const PgQuery__CopyStmt& c);
   const Columns* any_statement(const PgQuery__Node* n, const Scope* parent);
   void with_clause(const PgQuery__WithClause* w, Scope& cte_scope);
 
@@ -134,6 +151,10 @@ class Analyzer {
                 std::string_view what, SetList& out);
   const Columns* target_list(PgQuery__Node** items, std::size_t n, const Scope& scope, EditKind kind,
                              bool client_visible, const std::vector<bool>* removed);
+  // A client-visible `*` / `t.*` output item over `expanded` (the entries it
+  // expands, in order): appends the pending columns it would show once migrated.
+  void expand_star(const PgQuery__ColumnRef& ref, const std::vector<const RangeEntry*>& expanded, const Scope& scope,
+                   EditKind kind, Extent item);
 
   // Expressions.
   void walk(const PgQuery__Node* n, const Scope& scope, EditKind kind);
@@ -165,6 +186,9 @@ class Analyzer {
   [[nodiscard]] std::string type_name_text(const PgQuery__TypeName& t) const;
   void collect_params(const PgQuery__Node* n, std::vector<std::pair<int, int>>& out) const;
   void collect_params_message(const ProtobufCMessage* m, std::vector<std::pair<int, int>>& out) const;
+  // The parameters of dropped values (dropped_param_types_) that no occurrence
+  // in all_params_ outside an edited range still references, by number.
+  [[nodiscard]] std::vector<DroppedParameter> unreferenced_parameters() const;
 
   RangeEntry& new_entry() { return entries_.emplace_back(); }
   Columns& new_columns() { return columns_.emplace_back(); }

@@ -418,6 +418,191 @@ const Columns* Analyzer::update(const PgQuery__UpdateStmt& s, const Scope* paren
   return target_list(s.returning_list, s.n_returning_list, scope, EditKind::Returning, client_visible, nullptr);
 }
 
+// MERGE (PostgreSQL 15). The target and the source are both in scope for the
+// join condition and the WHEN MATCHED clauses; a WHEN NOT MATCHED clause sees
+// only the source (there is no target row). UPDATE SET drops pending assignments
+// as UPDATE does (a clause left with none self-assigns a target column the join
+// condition names); INSERT drops the pending columns and their values as INSERT
+// does. The clauses carry no locations, so their token ranges are found by their
+// `WHEN [NOT] MATCHED` openings, which must be as many as the parse tree's.
+const Columns* Analyzer::merge(const PgQuery__MergeStmt& s, const Scope* parent) {
+  if (blocked() || s.relation == nullptr) return &new_columns();
+  Scope cte_scope{parent, {}, {}};
+  const Scope* base = with_scope(s.with_clause, cte_scope, parent);
+  RangeEntry& target = dml_target(*s.relation);
+  Scope source{base, {}, {}};
+  from_item(s.source_relation, source, base);
+  Scope both{base, {&target}, {}};
+  both.entries.insert(both.entries.end(), source.entries.begin(), source.entries.end());
+  walk(s.join_condition, both, EditKind::Expression);
+  if (blocked()) return &new_columns();
+
+  // Token ranges of the WHEN clauses.
+  auto word = [&](std::size_t t, std::string_view w) {
+    if (t >= stmt_end_tok_) return false;
+    const std::string_view x = text(Extent{static_cast<std::size_t>(tokens_[t].start), static_cast<std::size_t>(tokens_[t].end)});
+    return x.size() == w.size() && std::equal(x.begin(), x.end(), w.begin(), [](char a, char b) {
+             return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+           });
+  };
+  std::vector<std::size_t> clause_tok;
+  int depth = 0;
+  for (std::size_t t = tokens_.at(s.relation->location); t != kNoToken && t < stmt_end_tok_; ++t) {
+    const int k = tokens_[t].kind;
+    if (k == '(') ++depth;
+    if (k == ')') --depth;
+    if (depth == 0 && word(t, "when") && (word(t + 1, "matched") || (word(t + 1, "not") && word(t + 2, "matched")))) {
+      clause_tok.push_back(t);
+    }
+  }
+  if (clause_tok.size() != s.n_merge_when_clauses) {
+    block(UntouchedReason::Unsupported, "could not find the WHEN clauses of MERGE");
+    return &new_columns();
+  }
+
+  for (std::size_t c = 0; c < s.n_merge_when_clauses && !blocked(); ++c) {
+    if (!is(s.merge_when_clauses[c], PG_QUERY__NODE__NODE_MERGE_WHEN_CLAUSE)) continue;
+    const PgQuery__MergeWhenClause& w = *s.merge_when_clauses[c]->merge_when_clause;
+    const std::size_t limit = c + 1 < clause_tok.size() ? clause_tok[c + 1] : stmt_end_tok_;
+    const Scope& scope = w.matched ? both : source;
+    walk(w.condition, scope, EditKind::Expression);
+    switch (w.command_type) {
+      case PG_QUERY__CMD_TYPE__CMD_UPDATE:
+        merge_update(w, target, both, s.join_condition, limit);
+        break;
+      case PG_QUERY__CMD_TYPE__CMD_INSERT:
+        merge_insert(w, target, source, clause_tok[c], limit);
+        break;
+      case PG_QUERY__CMD_TYPE__CMD_DELETE:
+      case PG_QUERY__CMD_TYPE__CMD_NOTHING:
+        break;
+      case PG_QUERY__CMD_TYPE__CMD_TYPE_UNDEFINED:
+      case PG_QUERY__CMD_TYPE__CMD_UNKNOWN:
+      case PG_QUERY__CMD_TYPE__CMD_SELECT:
+      case PG_QUERY__CMD_TYPE__CMD_MERGE:
+      case PG_QUERY__CMD_TYPE__CMD_UTILITY:
+      case _PG_QUERY__CMD_TYPE_IS_INT_SIZE:
+        block(UntouchedReason::Unsupported, "unexpected MERGE action");
+        break;
+    }
+  }
+  return &new_columns();  // MERGE has no RETURNING in PostgreSQL 15
+}
+
+void Analyzer::merge_update(const PgQuery__MergeWhenClause& w, const RangeEntry& target, const Scope& scope,
+                            const PgQuery__Node* join_condition, std::size_t limit) {
+  const std::size_t n = w.n_target_list;
+  SetList set;
+  if (!set_list(w.target_list, n, target, scope, "MERGE UPDATE SET", set) || set.dropped == 0) return;
+  const std::optional<std::vector<Extent>> items = tokens_.list_items(set.starts, limit);
+  if (!items) {
+    block(UntouchedReason::Unsupported, "could not find the tokens of the MERGE UPDATE SET list");
+    return;
+  }
+  std::vector<bool> drop(n, false);
+  for (std::size_t i = 0; i < n; ++i) {
+    drop[i] = set.pending[i] != nullptr;
+    if (!drop[i]) continue;
+    const std::size_t name_tok = tokens_.at(set.starts[i]);
+    if (name_tok == kNoToken || name_tok + 2 >= tokens_.size() || tokens_[name_tok + 1].kind != '=') {
+      block(UntouchedReason::Unsupported, "could not find the value of a MERGE UPDATE assignment");
+      return;
+    }
+    const Extent value{static_cast<std::size_t>(tokens_[name_tok + 2].start), (*items)[i].end};
+    note_dropped_value(EditKind::UpdateAssignment, *set.pending[i], 0, w.target_list[i]->res_target->val, value, {});
+    record(EditKind::UpdateAssignment, *set.pending[i], (*items)[i].begin);
+  }
+  if (set.dropped < n) {
+    remove_items(*items, drop);
+    return;
+  }
+  // Only pending columns were set: keep the action (it counts the row in the
+  // command tag, as the original did) with a self-assignment.
+  const std::string_view col = first_target_column(join_condition, target, false, missing_);
+  if (col.empty()) {
+    block(UntouchedReason::Unsupported, "MERGE UPDATE sets only pending columns and its join condition names no other target column");
+    return;
+  }
+  add_edit((*items)[0].begin, (*items)[n - 1].end,
+           quote_ident(col) + " = " + quote_ident(target.refname) + "." + quote_ident(col));
+  removed_anything_ = true;
+  record(EditKind::UpdateSelfAssignment, *set.pending[0], (*items)[0].begin);
+}
+
+void Analyzer::merge_insert(const PgQuery__MergeWhenClause& w, const RangeEntry& target, const Scope& source,
+                            std::size_t first, std::size_t limit) {
+  const std::size_t ncols = w.n_target_list;
+  std::vector<bool> removed(ncols, false);
+  std::vector<const PendingColumn*> pcs(ncols, nullptr);
+  std::size_t nremoved = 0;
+  for (std::size_t i = 0; i < ncols; ++i) {
+    if (!is(w.target_list[i], PG_QUERY__NODE__NODE_RES_TARGET)) {
+      block(UntouchedReason::Unsupported, "unexpected MERGE INSERT column list");
+      return;
+    }
+    const PgQuery__ResTarget& rt = *w.target_list[i]->res_target;
+    pcs[i] = missing_.find(target.schema, target.relname, sv(rt.name));
+    if (pcs[i] == nullptr) continue;
+    if (rt.n_indirection > 0) {
+      block(UntouchedReason::Unsupported, "MERGE INSERT into a subscript or field of pending column " + pcs[i]->column);
+      return;
+    }
+    removed[i] = true;
+    ++nremoved;
+  }
+  // Values name only source columns. Without a column list they are positional
+  // (the client's own full row): left as written.
+  if (nremoved == 0 || w.n_values != ncols) {
+    for (std::size_t i = 0; i < w.n_values; ++i) walk(w.values[i], source, EditKind::Expression);
+    return;
+  }
+  std::vector<Extent> col_ext;
+  for (std::size_t i = 0; i < ncols; ++i) {
+    const std::optional<Extent> e = tokens_.column_ref(w.target_list[i]->res_target->location, 1);
+    if (!e) {
+      block(UntouchedReason::Unsupported, "could not find the tokens of the MERGE INSERT column list");
+      return;
+    }
+    col_ext.push_back(*e);
+  }
+  std::size_t values_tok = tokens_.at(w.target_list[ncols - 1]->res_target->location);
+  while (values_tok != kNoToken && values_tok < limit && tokens_[values_tok].kind != PG_QUERY__TOKEN__VALUES) ++values_tok;
+  const std::optional<TokenStream::ValuesRows> rows =
+      values_tok == kNoToken ? std::nullopt : tokens_.values_rows(values_tok, limit, {ncols});
+  if (!rows) {
+    block(UntouchedReason::Unsupported, "could not find the tokens of the MERGE INSERT VALUES");
+    return;
+  }
+  std::vector<StatedValue> key;
+  for (std::size_t i = 0; i < ncols; ++i) {
+    if (removed[i]) continue;
+    walk(w.values[i], source, EditKind::Expression);
+    key.push_back(StatedValue{std::string(sv(w.target_list[i]->res_target->name)), bare_param(w.values[i]),
+                              std::string(text(rows->items[0][i]))});
+  }
+  for (std::size_t i = 0; i < ncols; ++i) {
+    if (removed[i]) note_dropped_value(EditKind::InsertValue, *pcs[i], 0, w.values[i], rows->items[0][i], key);
+  }
+  if (nremoved == ncols) {
+    // `INSERT (pending...) VALUES (...)` -> `INSERT DEFAULT VALUES`.
+    const std::size_t open = tokens_.at(w.target_list[0]->res_target->location);
+    if (open == kNoToken || open == 0 || open <= first || tokens_[open - 1].kind != '(') {
+      block(UntouchedReason::Unsupported, "could not find the MERGE INSERT column list");
+      return;
+    }
+    add_edit(static_cast<std::size_t>(tokens_[open - 1].start), rows->rows[0].end, "DEFAULT VALUES");
+    for (std::size_t i = 0; i < ncols; ++i) record(EditKind::DefaultValues, *pcs[i], col_ext[i].begin);
+    return;
+  }
+  for (std::size_t i = 0; i < ncols; ++i) {
+    if (!removed[i]) continue;
+    record(EditKind::InsertColumn, *pcs[i], col_ext[i].begin);
+    record(EditKind::InsertValue, *pcs[i], rows->items[0][i].begin);
+  }
+  remove_items(rows->items[0], removed);
+  remove_items(col_ext, removed);
+}
+
 const Columns* Analyzer::remove(const PgQuery__DeleteStmt& s, const Scope* parent, bool client_visible) {
   if (blocked() || s.relation == nullptr) return &new_columns();
   Scope cte_scope{parent, {}, {}};

@@ -47,7 +47,13 @@ MissingSet::MissingSet(std::vector<PendingColumn> columns, std::uint64_t version
     }
     if (std::find(names_.begin(), names_.end(), c.column) == names_.end()) names_.push_back(c.column);
   }
-  prefilter_ = Prefilter(names_);
+  std::vector<std::string> star_tables;
+  for (const PendingColumn& c : columns_) {
+    if (c.star == StarMode::Expand && std::find(star_tables.begin(), star_tables.end(), c.table) == star_tables.end()) {
+      star_tables.push_back(c.table);
+    }
+  }
+  prefilter_ = Prefilter(names_, std::move(star_tables));
 }
 
 const PendingColumn* MissingSet::find(std::string_view schema, std::string_view table,

@@ -6,6 +6,29 @@
 #include "pgshim/util/ascii.hpp"
 
 namespace pgshim::sql {
+
+bool parse_star_mode(std::string_view text, StarMode& out) noexcept {
+  if (text == "expand") {
+    out = StarMode::Expand;
+    return true;
+  }
+  if (text == "leave") {
+    out = StarMode::Leave;
+    return true;
+  }
+  return false;
+}
+
+std::string_view to_string(StarMode mode) noexcept {
+  switch (mode) {
+    case StarMode::Expand:
+      return "expand";
+    case StarMode::Leave:
+      return "leave";
+  }
+  return "expand";
+}
+
 namespace {
 
 [[nodiscard]] bool is_plain_ident_char(char c) noexcept {

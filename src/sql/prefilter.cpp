@@ -111,14 +111,21 @@ bool contains_ascii_icase(std::string_view haystack, std::string_view needle) no
   return scalar_search(h, n, i, needle);
 }
 
-Prefilter::Prefilter(std::vector<std::string> names) {
+Prefilter::Prefilter(std::vector<std::string> names, std::vector<std::string> star_tables) {
   for (auto& name : names) {
     if (!name.empty()) names_.push_back(std::move(name));
+  }
+  for (auto& name : star_tables) {
+    if (!name.empty()) star_tables_.push_back(std::move(name));
   }
 }
 
 bool Prefilter::may_reference(std::string_view text) const noexcept {
   for (const std::string& name : names_) {
+    if (contains_ascii_icase(text, name)) return true;
+  }
+  if (star_tables_.empty() || text.find('*') == std::string_view::npos) return false;
+  for (const std::string& name : star_tables_) {
     if (contains_ascii_icase(text, name)) return true;
   }
   return false;

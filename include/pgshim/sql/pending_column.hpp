@@ -7,6 +7,13 @@
 
 namespace pgshim::sql {
 
+// What `*` (and `t.*`, `RETURNING *`) over the column's table yields while the
+// column is missing. ADD COLUMN appends, so with the migration applied `*` ends
+// with the column: `Expand` gives the client exactly that shape (the typed NULL
+// appended after the table's real columns, in configuration order); `Leave`
+// keeps the unmigrated shape, for teams whose other readers rely on it.
+enum class StarMode { Expand, Leave };
+
 struct PendingColumn {
   // Names exactly as the catalog spells them (already case-folded): an unquoted
   // `Environments` in SQL means the table `environments`.
@@ -21,7 +28,12 @@ struct PendingColumn {
   std::string default_expr;
   // The migration that adds the column (for reports and alerts only).
   std::string migration;
+  StarMode star = StarMode::Expand;
 };
+
+// `expand` / `leave`; nullopt-like false for anything else.
+[[nodiscard]] bool parse_star_mode(std::string_view text, StarMode& out) noexcept;
+[[nodiscard]] std::string_view to_string(StarMode mode) noexcept;
 
 // Parses the command-line/config spelling `[schema.]table.column:type[:migration]`.
 //

@@ -21,15 +21,18 @@ class Prefilter {
  public:
   Prefilter() = default;
   // `names`: the distinct pending column names (empty names are ignored).
-  explicit Prefilter(std::vector<std::string> names);
+  // `star_tables`: names that matter only next to a `*` (the tables whose `*`
+  // pgshim expands), matched only when the text has a '*' at all.
+  explicit Prefilter(std::vector<std::string> names, std::vector<std::string> star_tables = {});
 
-  // True when `text` contains any of the names, ignoring ASCII case. No
-  // allocation, no exceptions.
+  // True when `text` contains any of the names (or a '*' and any of the star
+  // tables), ignoring ASCII case. No allocation, no exceptions.
   [[nodiscard]] bool may_reference(std::string_view text) const noexcept;
   [[nodiscard]] bool empty() const noexcept { return names_.empty(); }
 
  private:
   std::vector<std::string> names_;
+  std::vector<std::string> star_tables_;
 };
 
 }  // namespace pgshim::sql

@@ -34,7 +34,7 @@ TEST(Report, RewrittenListsEverything) {
 TEST(Report, UntouchedShowsReason) {
   const MissingSet set = make_set();
   EXPECT_EQ(render_report(rewrite("COPY environments (id, last_error) FROM STDIN", set)),
-            "untouched (copy): COPY mentions a pending column name; COPY is not rewritten\n");
+            "untouched (copy): COPY FROM with a pending column in its column list; COPY data is not rewritten\n");
   EXPECT_EQ(render_report(rewrite("SELECT 1", set)), "untouched (prefilter-miss)\n");
 }
 

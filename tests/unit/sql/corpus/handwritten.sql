@@ -343,19 +343,20 @@ select last_error from environments where
 COPY environments (id, last_error) FROM STDIN
 -- expect: untouched copy
 
--- case: hand-copy-query-untouched
+-- case: hand-copy-query
 -- exec: no
 COPY (SELECT id, last_error FROM environments) TO STDOUT
--- expect: untouched copy
+-- expect:
+COPY (SELECT id, NULL::text AS "last_error" FROM environments) TO STDOUT
 
 -- case: hand-create-view-untouched
 -- exec: no
 CREATE VIEW env_errors AS SELECT id, last_error FROM environments
 -- expect: untouched utility
 
--- case: hand-explain-untouched
+-- case: hand-explain-utility-untouched
 -- exec: no
-EXPLAIN SELECT last_error FROM environments
+EXPLAIN CREATE TABLE env_copy AS SELECT last_error FROM environments
 -- expect: untouched utility
 
 -- case: hand-select-into-untouched
@@ -363,9 +364,10 @@ EXPLAIN SELECT last_error FROM environments
 SELECT id, last_error INTO TEMP env_copy FROM environments
 -- expect: untouched unsupported
 
--- case: hand-select-star-untouched
+-- case: hand-select-star-and-column
 select *, last_error from environments
--- expect: untouched select-star
+-- expect:
+select *, NULL::text AS "last_error", NULL::text AS "last_error" from environments
 
 -- case: hand-select-qualified-star-other-table
 select u.*, e.last_error from users u join environments e on e.user_id = u.id order by u.id, e.id
@@ -549,7 +551,7 @@ select NULL::text AS "last_error" from environments where id = 'env_1'; update e
 
 -- case: hand-multi-statement-copy-blocks
 -- exec: no
-select last_error from environments; copy environments (last_error) to stdout
+select last_error from environments; copy environments (last_error) from stdin
 -- expect: untouched copy
 
 -- case: hand-distinct-on-output

@@ -356,14 +356,17 @@ SELECT "t0"."id", "t0"."last_error", "Environment_user"."__prisma_data__" AS "us
 -- expect:
 SELECT "t0"."id", NULL::text AS "last_error", "Environment_user"."__prisma_data__" AS "user" FROM "public"."environments" AS "t0" LEFT JOIN LATERAL (SELECT JSONB_BUILD_OBJECT('id', "t2"."id", 'avatarUrl', (NULL::text)) AS "__prisma_data__" FROM (SELECT "t1".* FROM "public"."users" AS "t1" WHERE "t0"."user_id" = "t1"."id" LIMIT 1) AS "t2") AS "Environment_user" ON true WHERE "t0"."id" = $1
 
--- case: prisma-raw-select-star-untouched
+-- case: prisma-raw-select-star
 SELECT * FROM "public"."environments" WHERE "last_error" IS NULL
--- expect: untouched select-star
+-- expect:
+SELECT *, NULL::text AS "last_error" FROM "public"."environments" WHERE (NULL::text) IS NULL
 
--- case: prisma-returning-star-untouched
+-- case: prisma-returning-star
 -- args: boom|env_1
 UPDATE "public"."environments" SET "last_error" = $1 WHERE "id" = $2 RETURNING *
--- expect: untouched select-star
+-- expect:
+UPDATE "public"."environments" SET "id" = "environments"."id" WHERE "id" = $2 RETURNING *, NULL::text AS "last_error"
+-- params: 1:text
 
 -- case: prisma-migration-ddl-untouched
 -- exec: no

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -146,9 +147,23 @@ class Analyzer {
     std::vector<const PendingColumn*> pending;  // per assignment; nullptr: kept
     std::vector<int> starts;                    // each assignment's location
     std::size_t dropped = 0;
+    // Values removed from inside a `(a, b) = (x, y)` group (already edited;
+    // the group itself stays an assignment): the caller reports them.
+    struct GroupDrop {
+      const PendingColumn* pending = nullptr;
+      const PgQuery__Node* value = nullptr;
+      Extent extent;
+    };
+    std::vector<GroupDrop> group_drops;
   };
   bool set_list(PgQuery__Node** items, std::size_t n, const RangeEntry& target, const Scope& scope,
                 std::string_view what, SetList& out);
+  // The group `(c1, ..., cn) = source` whose first item is items[first].
+  bool multi_assign(PgQuery__Node** items, std::size_t first, std::size_t n, const RangeEntry& target,
+                    const Scope& scope, SetList& out);
+  // The items of the parenthesized list opened by token `open`: nullopt unless
+  // it is closed before the statement ends.
+  [[nodiscard]] std::optional<std::vector<Extent>> paren_items(std::size_t open) const;
   const Columns* target_list(PgQuery__Node** items, std::size_t n, const Scope& scope, EditKind kind,
                              bool client_visible, const std::vector<bool>* removed);
   // A client-visible `*` / `t.*` output item over `expanded` (the entries it

@@ -250,6 +250,9 @@ const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* paren
       const std::size_t ndrop = set.dropped;
       std::vector<bool> drop(n, false);
       for (std::size_t i = 0; i < n; ++i) drop[i] = dpcs[i] != nullptr;
+      for (const SetList::GroupDrop& g : set.group_drops) {
+        note_dropped_value(EditKind::OnConflictAssignment, *g.pending, 0, g.value, g.extent, {});
+      }
       if (ndrop > 0 && !blocked()) {
         const std::optional<std::vector<Extent>> items = tokens_.list_items(starts, stmt_end_tok_);
         if (!items) {
@@ -303,11 +306,8 @@ bool Analyzer::set_list(PgQuery__Node** items, std::size_t n, const RangeEntry& 
     out.starts.push_back(rt.location);
     const PendingColumn* pc = missing_.find(target.schema, target.relname, sv(rt.name));
     if (is(rt.val, PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)) {
-      if (pc != nullptr) {
-        block(UntouchedReason::Unsupported, "multi-column assignment (a, b) = ... sets pending column " + pc->column);
-        return false;
-      }
-      if (rt.val->multi_assign_ref->colno == 1) walk(rt.val->multi_assign_ref->source, scope, EditKind::Expression);
+      // A group's later columns were handled with its first.
+      if (rt.val->multi_assign_ref->colno == 1 && !multi_assign(items, i, n, target, scope, out)) return false;
       continue;
     }
     if (pc == nullptr) {
@@ -322,6 +322,142 @@ bool Analyzer::set_list(PgQuery__Node** items, std::size_t n, const RangeEntry& 
     ++out.dropped;
   }
   return true;
+}
+
+// `(c1, ..., cn) = (v1, ..., vn)` / `= ROW(...)` / `= (SELECT x1, ..., xn ...)`:
+// a pending column leaves the name list and its value leaves the row (or its
+// output leaves the sub-SELECT), so the group stays one assignment of the other
+// columns. A single column left from `(a, b) = (x, y)` needs `ROW(x)`: PostgreSQL
+// refuses a bare parenthesized value there. A group of only pending columns is
+// not handled (untouched).
+bool Analyzer::multi_assign(PgQuery__Node** items, std::size_t first, std::size_t n, const RangeEntry& target,
+                            const Scope& scope, SetList& out) {
+  const PgQuery__MultiAssignRef& head = *items[first]->res_target->val->multi_assign_ref;
+  const auto ncol = static_cast<std::size_t>(std::max(head.ncolumns, 0));
+  if (ncol == 0 || first + ncol > n) {
+    block(UntouchedReason::Unsupported, "unexpected multi-column assignment");
+    return false;
+  }
+  std::vector<bool> removed(ncol, false);
+  std::vector<const PendingColumn*> pcs(ncol, nullptr);
+  std::vector<Extent> names;
+  std::size_t nremoved = 0;
+  for (std::size_t k = 0; k < ncol; ++k) {
+    const PgQuery__Node* item = items[first + k];
+    if (!is(item, PG_QUERY__NODE__NODE_RES_TARGET) || !is(item->res_target->val, PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF) ||
+        item->res_target->val->multi_assign_ref->colno != static_cast<int>(k + 1)) {
+      block(UntouchedReason::Unsupported, "unexpected multi-column assignment");
+      return false;
+    }
+    const PgQuery__ResTarget& rt = *item->res_target;
+    pcs[k] = missing_.find(target.schema, target.relname, sv(rt.name));
+    if (pcs[k] == nullptr) continue;
+    if (rt.n_indirection > 0) {
+      block(UntouchedReason::Unsupported, "assignment to a subscript or field of pending column " + pcs[k]->column);
+      return false;
+    }
+    removed[k] = true;
+    ++nremoved;
+  }
+  const PgQuery__Node* source = head.source;
+  if (nremoved == 0) {
+    walk(source, scope, EditKind::Expression);
+    return !blocked();
+  }
+  if (nremoved == ncol) {
+    block(UntouchedReason::Unsupported, "multi-column assignment (a, b) = ... sets only pending columns");
+    return false;
+  }
+  for (std::size_t k = 0; k < ncol; ++k) {
+    const std::optional<Extent> e = tokens_.column_ref(items[first + k]->res_target->location, 1);
+    if (!e) {
+      block(UntouchedReason::Unsupported, "could not find the tokens of a multi-column assignment");
+      return false;
+    }
+    names.push_back(*e);
+  }
+  std::vector<Extent> values;
+  if (is(source, PG_QUERY__NODE__NODE_ROW_EXPR) && source->row_expr->n_args == ncol) {
+    const PgQuery__RowExpr& row = *source->row_expr;
+    std::size_t open = tokens_.at(row.location);
+    const bool explicit_row = open != kNoToken && tokens_[open].kind != '(';
+    if (explicit_row) ++open;  // ROW (
+    std::optional<std::vector<Extent>> args;
+    if (open != kNoToken && open < stmt_end_tok_ && tokens_[open].kind == '(') args = paren_items(open);
+    if (!args || args->size() != ncol) {
+      block(UntouchedReason::Unsupported, "could not find the tokens of a multi-column assignment's row");
+      return false;
+    }
+    for (std::size_t k = 0; k < ncol; ++k) {
+      if (!removed[k]) walk(row.args[k], scope, EditKind::Expression);
+    }
+    for (std::size_t k = 0; k < ncol; ++k) {
+      if (removed[k]) out.group_drops.push_back(SetList::GroupDrop{pcs[k], row.args[k], (*args)[k]});
+    }
+    values = std::move(*args);
+    if (ncol - nremoved == 1 && !explicit_row) {
+      const auto at = static_cast<std::size_t>(tokens_[open].start);
+      add_edit(at, at, "ROW");
+    }
+  } else if (is(source, PG_QUERY__NODE__NODE_SUB_LINK) && is(source->sub_link->subselect, PG_QUERY__NODE__NODE_SELECT_STMT)) {
+    const PgQuery__SelectStmt& ss = *source->sub_link->subselect->select_stmt;
+    if (ss.op != PG_QUERY__SET_OPERATION__SETOP_NONE || ss.n_values_lists > 0 || ss.n_target_list != ncol) {
+      block(UntouchedReason::Unsupported, "multi-column assignment from a sub-SELECT of another shape");
+      return false;
+    }
+    std::vector<int> starts;
+    for (std::size_t k = 0; k < ncol; ++k) {
+      const PgQuery__Node* t = ss.target_list[k];
+      if (!is(t, PG_QUERY__NODE__NODE_RES_TARGET) ||
+          (is(t->res_target->val, PG_QUERY__NODE__NODE_COLUMN_REF) && is_star_ref(*t->res_target->val->column_ref))) {
+        block(UntouchedReason::Unsupported, "multi-column assignment from a sub-SELECT with `*`");
+        return false;
+      }
+      starts.push_back(t->res_target->location);
+    }
+    select(ss, &scope, false, &removed);
+    if (blocked()) return false;
+    std::optional<std::vector<Extent>> targets = tokens_.list_items(starts, stmt_end_tok_);
+    if (!targets) {
+      block(UntouchedReason::Unsupported, "could not find the tokens of a multi-column assignment's sub-SELECT");
+      return false;
+    }
+    for (std::size_t k = 0; k < ncol; ++k) {
+      if (removed[k]) out.group_drops.push_back(SetList::GroupDrop{pcs[k], ss.target_list[k]->res_target->val, (*targets)[k]});
+    }
+    values = std::move(*targets);
+  } else {
+    block(UntouchedReason::Unsupported, "multi-column assignment from an expression of another shape");
+    return false;
+  }
+  for (std::size_t k = 0; k < ncol; ++k) {
+    if (removed[k]) record(EditKind::UpdateAssignment, *pcs[k], names[k].begin);
+  }
+  remove_items(values, removed);
+  remove_items(names, removed);
+  return !blocked();
+}
+
+std::optional<std::vector<Extent>> Analyzer::paren_items(std::size_t open) const {
+  std::vector<Extent> out;
+  int depth = 0;
+  std::size_t item_begin = open + 1;
+  for (std::size_t t = open + 1; t < stmt_end_tok_; ++t) {
+    const int k = tokens_[t].kind;
+    if (k == '(' || k == '[') ++depth;
+    if ((k == ')' || k == ']') && depth > 0) {
+      --depth;
+      continue;
+    }
+    if (depth > 0) continue;
+    if (k == ',' || k == ')') {
+      if (item_begin >= t) return std::nullopt;  // an empty item
+      out.push_back(Extent{static_cast<std::size_t>(tokens_[item_begin].start), static_cast<std::size_t>(tokens_[t - 1].end)});
+      if (k == ')') return out;
+      item_begin = t + 1;
+    }
+  }
+  return std::nullopt;
 }
 
 const Columns* Analyzer::update(const PgQuery__UpdateStmt& s, const Scope* parent, bool client_visible) {
@@ -344,12 +480,7 @@ const Columns* Analyzer::update(const PgQuery__UpdateStmt& s, const Scope* paren
   walk(s.where_clause, scope, EditKind::Expression);
   if (blocked()) return &new_columns();
 
-  if (ndrop > 0) {
-    const std::optional<std::vector<Extent>> items = tokens_.list_items(starts, stmt_end_tok_);
-    if (!items) {
-      block(UntouchedReason::Unsupported, "could not find the tokens of the UPDATE SET list");
-      return &new_columns();
-    }
+  if (ndrop > 0 || !set.group_drops.empty()) {
     // The `col = value` conjuncts of WHERE on the target: the rows' keys.
     std::vector<StatedValue> key;
     std::vector<const PgQuery__Node*> conjuncts{s.where_clause};
@@ -383,7 +514,16 @@ const Columns* Analyzer::update(const PgQuery__UpdateStmt& s, const Scope* paren
       }
       key.push_back(StatedValue{std::string(col), param, std::move(value)});
     }
-    for (std::size_t i = 0; i < n; ++i) {
+    for (const SetList::GroupDrop& g : set.group_drops) {
+      note_dropped_value(EditKind::UpdateAssignment, *g.pending, 0, g.value, g.extent, key);
+    }
+    const std::optional<std::vector<Extent>> items =
+        ndrop > 0 ? tokens_.list_items(starts, stmt_end_tok_) : std::optional<std::vector<Extent>>();
+    if (ndrop > 0 && !items) {
+      block(UntouchedReason::Unsupported, "could not find the tokens of the UPDATE SET list");
+      return &new_columns();
+    }
+    for (std::size_t i = 0; i < n && ndrop > 0; ++i) {
       if (!drop[i]) continue;
       const std::size_t name_tok = tokens_.at(starts[i]);
       if (name_tok == kNoToken || name_tok + 2 >= tokens_.size() || tokens_[name_tok + 1].kind != '=') {
@@ -394,7 +534,9 @@ const Columns* Analyzer::update(const PgQuery__UpdateStmt& s, const Scope* paren
       note_dropped_value(EditKind::UpdateAssignment, *pcs[i], 0, s.target_list[i]->res_target->val, value, key);
       record(EditKind::UpdateAssignment, *pcs[i], (*items)[i].begin);
     }
-    if (ndrop == n) {
+    if (ndrop == 0) {
+      // Only values inside (a, b) = ... groups were dropped: already edited.
+    } else if (ndrop == n) {
       // Nothing left to set: self-assign a column the statement itself names
       // for the target (see rewriter.hpp for why this is the safe no-op).
       std::string_view col = first_target_column(s.where_clause, target, only_entry, missing_);
@@ -493,7 +635,11 @@ void Analyzer::merge_update(const PgQuery__MergeWhenClause& w, const RangeEntry&
                             const PgQuery__Node* join_condition, std::size_t limit) {
   const std::size_t n = w.n_target_list;
   SetList set;
-  if (!set_list(w.target_list, n, target, scope, "MERGE UPDATE SET", set) || set.dropped == 0) return;
+  if (!set_list(w.target_list, n, target, scope, "MERGE UPDATE SET", set)) return;
+  for (const SetList::GroupDrop& g : set.group_drops) {
+    note_dropped_value(EditKind::UpdateAssignment, *g.pending, 0, g.value, g.extent, {});
+  }
+  if (set.dropped == 0) return;
   const std::optional<std::vector<Extent>> items = tokens_.list_items(set.starts, limit);
   if (!items) {
     block(UntouchedReason::Unsupported, "could not find the tokens of the MERGE UPDATE SET list");

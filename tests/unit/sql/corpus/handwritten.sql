@@ -399,8 +399,13 @@ update environments set last_error = j.last_error from jobs j where j.environmen
 -- expect:
 update environments set "id" = "environments"."id" from jobs j where j.environment_id = environments.id returning environments.id
 
--- case: hand-update-multi-assign-untouched
+-- case: hand-update-multi-assign
 update environments set (last_error, name) = ('x', 'y') where id = 'env_1'
+-- expect:
+update environments set (name) = ROW('y') where id = 'env_1'
+
+-- case: hand-update-multi-assign-only-pending-untouched
+update environments set (last_error) = row('x') where id = 'env_1'
 -- expect: untouched unsupported
 
 -- case: hand-update-multi-assign-other

@@ -198,3 +198,35 @@ SELECT *, NULL::text AS "last_error", (0)::integer AS "retry_count" FROM environ
 -- case: shape-star-count-untouched
 SELECT count(*) FROM environments
 -- expect: untouched no-pending-reference
+
+-- case: shape-multi-assign-params
+-- args: renamed|boom|env_1
+UPDATE environments SET (name, last_error) = ($1, $2) WHERE id = $3 RETURNING id, name
+-- expect:
+UPDATE environments SET (name) = ROW($1) WHERE id = $3 RETURNING id, name
+-- params: 2:text
+
+-- case: shape-multi-assign-row-keeps-two
+-- compare: shape
+-- args: user_2|boom|renamed|env_1
+UPDATE environments SET (user_id, last_error, name) = ROW($1, $2, $3) WHERE id = $4 RETURNING *
+-- expect:
+UPDATE environments SET (user_id, name) = ROW($1, $3) WHERE id = $4 RETURNING *, NULL::text AS "last_error"
+-- params: 2:text
+
+-- case: shape-multi-assign-subselect
+UPDATE environments e SET (last_error, name) = (SELECT j.last_error, 'from ' || j.id FROM jobs j WHERE j.environment_id = e.id) WHERE e.id = 'env_2' RETURNING e.id, e.name
+-- expect:
+UPDATE environments e SET (name) = (SELECT 'from ' || j.id FROM jobs j WHERE j.environment_id = e.id) WHERE e.id = 'env_2' RETURNING e.id, e.name
+
+-- case: shape-multi-assign-on-conflict
+-- compare: shape
+INSERT INTO environments (id, name, user_id) VALUES ('env_1', 'b', 'user_1') ON CONFLICT (id) DO UPDATE SET (name, last_error) = (EXCLUDED.name, 'x') RETURNING id, name
+-- expect:
+INSERT INTO environments (id, name, user_id) VALUES ('env_1', 'b', 'user_1') ON CONFLICT (id) DO UPDATE SET (name) = ROW(EXCLUDED.name) RETURNING id, name
+
+-- case: shape-merge-multi-assign
+-- compare: shape
+MERGE INTO environments t USING (VALUES ('env_1', 'boom')) AS s(id, err) ON t.id = s.id WHEN MATCHED THEN UPDATE SET (last_error, status) = (s.err, 'FAILED')
+-- expect:
+MERGE INTO environments t USING (VALUES ('env_1', 'boom')) AS s(id, err) ON t.id = s.id WHEN MATCHED THEN UPDATE SET (status) = ROW('FAILED')

@@ -252,7 +252,7 @@ class YamlLoader {
   // One entry of `pending_columns:`, checked on its own so an error names its line.
   sql::PendingColumn pending_column(const YAML::Node& node) const {
     constexpr std::string_view kOption = "pending_columns";
-    expect_map(node, kOption, {"schema", "table", "column", "type", "default", "migration"});
+    expect_map(node, kOption, {"schema", "table", "column", "type", "default", "migration", "star"});
     sql::PendingColumn c;
     auto text = [&](const char* name, std::string& out, bool required) {
       if (node[name]) out = scalar(node[name], std::string(kOption) + "." + name);
@@ -264,6 +264,9 @@ class YamlLoader {
     text("type", c.type, true);
     text("default", c.default_expr, false);
     text("migration", c.migration, false);
+    if (node["star"] && !sql::parse_star_mode(scalar(node["star"], std::string(kOption) + ".star"), c.star)) {
+      fail_at(file_, node["star"], std::string(kOption) + ".star", "expected expand or leave");
+    }
     try {
       (void)sql::MissingSet({c}, 0);  // the rewriter's own checks: type and default must parse
     } catch (const std::invalid_argument& e) {

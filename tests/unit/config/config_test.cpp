@@ -474,8 +474,23 @@ INSTANTIATE_TEST_SUITE_P(
                       "expected a duration"},
         YamlErrorCase{"DurationMapping", "timeouts:\n  startup:\n    s: 1\n", 3, "timeouts.startup",
                       "expected a single value"},
-        YamlErrorCase{"TimeoutsScalar", "timeouts: 5s\n", 1, "timeouts", "expected a mapping"}),
+        YamlErrorCase{"TimeoutsScalar", "timeouts: 5s\n", 1, "timeouts", "expected a mapping"},
+        YamlErrorCase{"PendingStarUnknown",
+                      "pending_columns:\n  - table: environments\n    column: last_error\n    type: text\n    star: all\n", 5,
+                      "pending_columns.star", "expected expand or leave"}),
     case_name<YamlErrorCase>);
+
+// `star:` chooses per pending column whether `*` over its table shows it.
+TEST_F(ConfigTest, PendingStarMode) {
+  const std::string file = dir_.write("star.yaml",
+                                      "upstream: postgres://db/app\npending_columns:\n"
+                                      "  - {table: environments, column: last_error, type: text}\n"
+                                      "  - {table: environments, column: retries, type: int, default: '0', star: leave}\n");
+  const Config c = parse_command_line({"--config", file}).config;
+  ASSERT_EQ(c.pending_columns.size(), 2U);
+  EXPECT_EQ(c.pending_columns[0].star, sql::StarMode::Expand);
+  EXPECT_EQ(c.pending_columns[1].star, sql::StarMode::Leave);
+}
 
 // Broken YAML syntax names the file and the line the parser stopped at.
 TEST_F(ConfigTest, YamlSyntaxErrorNamesLine) {

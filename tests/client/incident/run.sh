@@ -2,7 +2,7 @@
 # The incident, replayed (issue 4, "Proof"): one real-client test against its own
 # database and its own pgshim(s).
 #
-#   tests/client/incident/run.sh node|pq|orm|psql|prisma|reactive
+#   tests/client/incident/run.sh node|pq|orm|psql|prisma|reactive|shapes
 #
 # Common part, done here for every test:
 #   1. a database incident_<test>_<pid>, created directly (not through pgshim) and
@@ -42,10 +42,10 @@ src=$(cd "$here/../../.." && pwd)
 say() { echo "incident: $*" >&2; }
 die() { say "$*"; exit 2; }
 
-[[ $# -eq 1 ]] || die "usage: run.sh node|pq|orm|psql|prisma|reactive"
+[[ $# -eq 1 ]] || die "usage: run.sh node|pq|orm|psql|prisma|reactive|shapes"
 test_name=$1
 case $test_name in
-  node | pq | orm | psql | prisma | reactive) ;;
+  node | pq | orm | psql | prisma | reactive | shapes) ;;
   *) die "unknown test '$test_name'" ;;
 esac
 
@@ -214,6 +214,8 @@ case $test_name in
     timeout -k 5 120 /usr/bin/python3 "$here/python/pq_describe_test.py"; rc=$? ;;
   orm)
     timeout -k 5 120 /usr/bin/python3 "$here/python/psycopg_sqlalchemy_test.py"; rc=$? ;;
+  shapes)
+    timeout -k 5 120 /usr/bin/python3 "$here/python/shapes_test.py"; rc=$? ;;
   psql)
     timeout -k 5 120 "$here/psql_test.sh"; rc=$? ;;
   prisma)

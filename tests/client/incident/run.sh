@@ -215,7 +215,12 @@ case $test_name in
   orm)
     timeout -k 5 120 /usr/bin/python3 "$here/python/psycopg_sqlalchemy_test.py"; rc=$? ;;
   shapes)
-    timeout -k 5 120 /usr/bin/python3 "$here/python/shapes_test.py"; rc=$? ;;
+    timeout -k 5 120 /usr/bin/python3 "$here/python/shapes_test.py"; rc=$?
+    if [[ $rc -eq 0 ]]; then
+      ensure_npm "$here/node" || exit 1
+      (cd "$here/node" && timeout -k 5 120 node --test --test-timeout=60000 --test-reporter=spec test/cursor.test.mjs)
+      rc=$?
+    fi ;;
   psql)
     timeout -k 5 120 "$here/psql_test.sh"; rc=$? ;;
   prisma)

@@ -19,6 +19,8 @@ constexpr const char* kUsage = R"(Usage: pgshim rewrite --pending [SCHEMA.]TABLE
 Prints the statement as pgshim would send it while the pending columns are
 missing, with every edit made, or the reason it would pass through untouched.
   --pending SPEC   a pending column (repeatable), e.g. environments.last_error:text
+  --retired SPEC   a dropped column old code still uses (same spelling, repeatable)
+  --renamed SPEC   [SCHEMA.]TABLE.OLD:NEW, a renamed column old code still uses
   --has S.T.C      a catalog fact: table S.T really has a column C (repeatable);
                    lets an unqualified name be resolved when several tables are in scope
   SQL              the statement(s); - reads them from standard input
@@ -37,15 +39,18 @@ int run_rewrite_command(const std::vector<std::string>& args) {
       std::cout << kUsage;
       return 0;
     }
-    if ((a == "--pending" || a == "--has") && i + 1 < args.size()) {
+    if ((a == "--pending" || a == "--retired" || a == "--renamed" || a == "--has") && i + 1 < args.size()) {
       const std::string& value = args[++i];
-      if (a == "--pending") {
+      if (a != "--has") {
         sql::PendingColumn column;
         std::string error;
-        if (!sql::parse_pending_spec(value, column, error)) {
-          std::cerr << "pgshim rewrite: --pending " << value << ": " << error << "\n";
+        const bool ok = a == "--renamed" ? sql::parse_renamed_spec(value, column, error)
+                                         : sql::parse_pending_spec(value, column, error);
+        if (!ok) {
+          std::cerr << "pgshim rewrite: " << a << " " << value << ": " << error << "\n";
           return kExitUsage;
         }
+        if (a == "--retired") column.kind = sql::ColumnKind::Retired;
         pending.push_back(std::move(column));
       } else {
         const auto last = value.rfind('.');

@@ -168,6 +168,16 @@ class YamlLoader {
       } else if (key == "pending_columns") {
         if (!value.IsSequence()) fail_at(file_, value, key, "expected a list of columns");
         for (const auto& item : value) config.pending_columns.push_back(pending_column(item));
+      } else if (key == "retired") {
+        if (!value.IsSequence()) fail_at(file_, value, key, "expected a list of columns");
+        for (const auto& item : value) {
+          sql::PendingColumn c = pending_column(item, "retired");
+          c.kind = sql::ColumnKind::Retired;
+          config.pending_columns.push_back(std::move(c));
+        }
+      } else if (key == "renamed") {
+        if (!value.IsSequence()) fail_at(file_, value, key, "expected a list of columns");
+        for (const auto& item : value) config.pending_columns.push_back(renamed_column(item));
       } else if (key == "monitor") {
         config.monitor_conninfo = wrap(value, key, [&] {
           const std::string url = scalar(value, key);
@@ -250,8 +260,7 @@ class YamlLoader {
   }
 
   // One entry of `pending_columns:`, checked on its own so an error names its line.
-  sql::PendingColumn pending_column(const YAML::Node& node) const {
-    constexpr std::string_view kOption = "pending_columns";
+  sql::PendingColumn pending_column(const YAML::Node& node, std::string_view kOption = "pending_columns") const {
     expect_map(node, kOption, {"schema", "table", "column", "type", "default", "migration", "star"});
     sql::PendingColumn c;
     auto text = [&](const char* name, std::string& out, bool required) {
@@ -269,6 +278,29 @@ class YamlLoader {
     }
     try {
       (void)sql::MissingSet({c}, 0);  // the rewriter's own checks: type and default must parse
+    } catch (const std::invalid_argument& e) {
+      fail_at(file_, node, kOption, e.what());
+    }
+    return c;
+  }
+
+  // One entry of `renamed:` ({schema, table, from, to, migration}).
+  sql::PendingColumn renamed_column(const YAML::Node& node) const {
+    constexpr std::string_view kOption = "renamed";
+    expect_map(node, kOption, {"schema", "table", "from", "to", "migration"});
+    sql::PendingColumn c;
+    c.kind = sql::ColumnKind::Renamed;
+    auto text = [&](const char* name, std::string& out, bool required) {
+      if (node[name]) out = scalar(node[name], std::string(kOption) + "." + name);
+      else if (required) fail_at(file_, node, kOption, std::string("missing `") + name + "`");
+    };
+    text("schema", c.schema, false);
+    text("table", c.table, true);
+    text("from", c.column, true);
+    text("to", c.renamed_to, true);
+    text("migration", c.migration, false);
+    try {
+      (void)sql::MissingSet({c}, 0);
     } catch (const std::invalid_argument& e) {
       fail_at(file_, node, kOption, e.what());
     }
@@ -343,6 +375,8 @@ enum OptionId : int {
   kOptMaxMessageLength,
   kOptCheckConfig,
   kOptPending,
+  kOptRetired,
+  kOptRenamed,
   kOptMonitor,
   kOptSchemaPollInterval,
   kOptJournal,
@@ -374,6 +408,8 @@ const option kLongOptions[] = {
     {"max-message-length", required_argument, nullptr, kOptMaxMessageLength},
     {"check-config", no_argument, nullptr, kOptCheckConfig},
     {"pending", required_argument, nullptr, kOptPending},
+    {"retired", required_argument, nullptr, kOptRetired},
+    {"renamed", required_argument, nullptr, kOptRenamed},
     {"monitor", required_argument, nullptr, kOptMonitor},
     {"schema-poll-interval", required_argument, nullptr, kOptSchemaPollInterval},
     {"journal", required_argument, nullptr, kOptJournal},
@@ -480,10 +516,15 @@ void apply_flag(Config& config, int id, const std::string& value) {
             config.max_message_length > 0x3fffffff)
           throw ConfigError("expected a number of bytes from 1024 to 1073741823");
         break;
-      case kOptPending: {
+      case kOptPending:
+      case kOptRetired:
+      case kOptRenamed: {
         sql::PendingColumn column;
         std::string error;
-        if (!sql::parse_pending_spec(value, column, error)) throw ConfigError(error);
+        const bool ok = id == kOptRenamed ? sql::parse_renamed_spec(value, column, error)
+                                           : sql::parse_pending_spec(value, column, error);
+        if (!ok) throw ConfigError(error);
+        if (id == kOptRetired) column.kind = sql::ColumnKind::Retired;
         try {
           (void)sql::MissingSet({column}, 0);
         } catch (const std::invalid_argument& e) {
@@ -713,6 +754,11 @@ Options:
 Pending columns:
       --pending SPEC          [SCHEMA.]TABLE.COLUMN:TYPE[:MIGRATION], repeatable,
                               e.g. environments.last_error:text:20250804020810_add_last_error
+      --retired SPEC          a column a migration dropped that old code still
+                              uses: [SCHEMA.]TABLE.COLUMN:TYPE[:MIGRATION]; read as
+                              NULL, writes dropped, alerted until unused
+      --renamed SPEC          [SCHEMA.]TABLE.OLD:NEW, a renamed column old code
+                              still uses by its old name: rewritten to NEW
       --monitor URL           pgshim's own connection for the schema watcher
                               (default: the upstream URL with its credentials)
       --schema-poll-interval DUR  how often the catalog is checked (10s)

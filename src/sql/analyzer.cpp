@@ -473,7 +473,7 @@ void Analyzer::expand_star(const PgQuery__ColumnRef& ref, const std::vector<cons
       return;
     }
     for (const PendingColumn& pc : missing_.columns()) {
-      if (pc.schema != e.schema || pc.table != e.relname || pc.star != StarMode::Expand) continue;
+      if (pc.schema != e.schema || pc.table != e.relname || pc.star != StarMode::Expand || !pc.replaced_by_value()) continue;
       gains[k] += ", " + typed_value(pc) + " AS " + quote_ident(pc.column);
       if (first_of[k] == nullptr) first_of[k] = &pc;
       record(kind, pc, item.begin);
@@ -652,6 +652,14 @@ void Analyzer::replace_ref(const PgQuery__ColumnRef& ref, const Resolved& r, Edi
   if (!ext) {
     block(UntouchedReason::Unsupported,
           "could not find the tokens of the column reference at offset " + std::to_string(ref.location));
+    return;
+  }
+  if (r.pending->kind == ColumnKind::Renamed) {
+    // Only the column's own name changes: `e.old` -> `e."new"`.
+    const std::size_t last = tokens_.first_at_or_after(static_cast<int>(ext->end)) - 1;
+    add_edit(static_cast<std::size_t>(tokens_[last].start), ext->end, quote_ident(r.pending->renamed_to));
+    record(EditKind::Renamed, *r.pending, ext->begin);
+    replaced_.push_back(&ref);
     return;
   }
   std::string value = typed_value(*r.pending);
@@ -862,8 +870,9 @@ Analyzer::Resolved Analyzer::lookup(const RangeEntry& e, std::string_view col) c
 bool Analyzer::expands_pending(const RangeEntry& e) const {
   switch (e.kind) {
     case RangeEntry::Kind::Relation:
+      // A renamed column keeps its position: `*` keeps its shape (under the new name).
       return std::any_of(missing_.columns().begin(), missing_.columns().end(), [&](const PendingColumn& pc) {
-        return pc.schema == e.schema && pc.table == e.relname;
+        return pc.schema == e.schema && pc.table == e.relname && pc.replaced_by_value();
       });
     case RangeEntry::Kind::Derived:
       return e.columns != nullptr && std::any_of(e.columns->cols.begin(), e.columns->cols.end(), [&](const OutColumn& o) {
@@ -890,6 +899,17 @@ const Columns* Analyzer::find_cte(std::string_view name, const Scope* scope) con
 
 void Analyzer::add_edit(std::size_t begin, std::size_t end, std::string text) {
   text_edits_.push_back(TextEdit{begin, end, std::move(text)});
+}
+
+bool Analyzer::rename_at(int location, const PendingColumn& pc, EditKind kind) {
+  const std::optional<Extent> e = tokens_.column_ref(location, 1);
+  if (!e) {
+    block(UntouchedReason::Unsupported, "could not find the tokens of renamed column " + pc.column);
+    return false;
+  }
+  add_edit(e->begin, e->end, quote_ident(pc.renamed_to));
+  record(kind, pc, e->begin);
+  return true;
 }
 
 void Analyzer::record(EditKind kind, const PendingColumn& pc, std::size_t offset) {

@@ -192,6 +192,9 @@ class Analyzer {
 
   // Edits.
   void add_edit(std::size_t begin, std::size_t end, std::string text);
+  // A renamed column's old name, the one-token name at `location`, becomes
+  // its new name. False (and blocked) when the token is not there.
+  bool rename_at(int location, const PendingColumn& pc, EditKind kind);
   void record(EditKind kind, const PendingColumn& pc, std::size_t offset);
   // Removes the items flagged in `removed` from a comma list; false if all are.
   bool remove_items(const std::vector<Extent>& items, const std::vector<bool>& removed);

@@ -95,6 +95,10 @@ const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* paren
     const PgQuery__ResTarget& rt = *s.cols[i]->res_target;
     const PendingColumn* pc = missing_.find(target.schema, target.relname, sv(rt.name));
     if (pc == nullptr) continue;
+    if (pc->kind == ColumnKind::Renamed) {
+      if (!rename_at(rt.location, *pc, EditKind::Renamed)) return &new_columns();
+      continue;  // the value stays: it is written to the new column
+    }
     if (rt.n_indirection > 0) {
       block(UntouchedReason::Unsupported, "INSERT into a subscript or field of pending column " + pc->column);
       return &new_columns();
@@ -224,7 +228,7 @@ const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* paren
         const std::string_view name = sv(ie.name);
         if (!name.empty()) {
           if (missing_.find(target.schema, target.relname, name) != nullptr) {
-            block(UntouchedReason::Unsupported, "ON CONFLICT target names pending column " + std::string(name));
+            block(UntouchedReason::Unsupported, "ON CONFLICT target names pending or renamed column " + std::string(name));
             return &new_columns();
           }
           if (conflict_col.empty()) conflict_col = name;
@@ -305,6 +309,12 @@ bool Analyzer::set_list(PgQuery__Node** items, std::size_t n, const RangeEntry& 
     const PgQuery__ResTarget& rt = *items[i]->res_target;
     out.starts.push_back(rt.location);
     const PendingColumn* pc = missing_.find(target.schema, target.relname, sv(rt.name));
+    if (pc != nullptr && pc->kind == ColumnKind::Renamed && !is(rt.val, PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)) {
+      // `SET old = v` -> `SET "new" = v`: the value is kept.
+      if (!rename_at(rt.location, *pc, EditKind::Renamed)) return false;
+      walk(rt.val, scope, EditKind::Expression);
+      continue;
+    }
     if (is(rt.val, PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)) {
       // A group's later columns were handled with its first.
       if (rt.val->multi_assign_ref->colno == 1 && !multi_assign(items, i, n, target, scope, out)) return false;
@@ -351,6 +361,10 @@ bool Analyzer::multi_assign(PgQuery__Node** items, std::size_t first, std::size_
     }
     const PgQuery__ResTarget& rt = *item->res_target;
     pcs[k] = missing_.find(target.schema, target.relname, sv(rt.name));
+    if (pcs[k] != nullptr && pcs[k]->kind == ColumnKind::Renamed) {
+      if (!rename_at(rt.location, *pcs[k], EditKind::Renamed)) return false;
+      pcs[k] = nullptr;  // renamed in place: the value stays
+    }
     if (pcs[k] == nullptr) continue;
     if (rt.n_indirection > 0) {
       block(UntouchedReason::Unsupported, "assignment to a subscript or field of pending column " + pcs[k]->column);
@@ -688,6 +702,10 @@ void Analyzer::merge_insert(const PgQuery__MergeWhenClause& w, const RangeEntry&
     }
     const PgQuery__ResTarget& rt = *w.target_list[i]->res_target;
     pcs[i] = missing_.find(target.schema, target.relname, sv(rt.name));
+    if (pcs[i] != nullptr && pcs[i]->kind == ColumnKind::Renamed) {
+      if (!rename_at(rt.location, *pcs[i], EditKind::Renamed)) return;
+      pcs[i] = nullptr;
+    }
     if (pcs[i] == nullptr) continue;
     if (rt.n_indirection > 0) {
       block(UntouchedReason::Unsupported, "MERGE INSERT into a subscript or field of pending column " + pcs[i]->column);

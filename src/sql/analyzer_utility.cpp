@@ -192,25 +192,25 @@ void Analyzer::copy(const PgQuery__CopyStmt& c) {
   }
   if (c.relation == nullptr) return;
   RangeEntry& target = dml_target(*c.relation);
+  if (c.where_clause != nullptr) {
+    Scope scope{nullptr, {&target}, {}};
+    walk(c.where_clause, scope, EditKind::Expression);
+  }
   std::vector<const PendingColumn*> pcs;
   bool any = false;
+  bool only_renamed = true;
   for (std::size_t i = 0; i < c.n_attlist; ++i) {
     const PendingColumn* pc = missing_.find(target.schema, target.relname, sv(node_string(c.attlist[i])));
     pcs.push_back(pc);
     any = any || pc != nullptr;
+    only_renamed = only_renamed && (pc == nullptr || pc->kind == ColumnKind::Renamed);
   }
-  if (!any) {
-    if (c.where_clause != nullptr) {
-      Scope scope{nullptr, {&target}, {}};
-      walk(c.where_clause, scope, EditKind::Expression);
-    }
-    return;  // no pending column in the list: the server copies what exists
-  }
-  if (c.is_from) {
+  if (!any) return;  // no pending column in the list: the server copies what exists
+  if (!only_renamed && c.is_from) {
     block(UntouchedReason::Copy, "COPY FROM with a pending column in its column list; COPY data is not rewritten");
     return;
   }
-  // COPY [schema.]table (a, b, c) TO ...: the relation's tokens, then the list.
+  // COPY [schema.]table (a, b, c) ...: the relation's tokens, then the list.
   const std::size_t rel_tok = tokens_.at(c.relation->location);
   if (rel_tok == kNoToken) {
     block(UntouchedReason::Unsupported, "could not find the tokens of the COPY table");
@@ -233,15 +233,30 @@ void Analyzer::copy(const PgQuery__CopyStmt& c) {
     block(UntouchedReason::Unsupported, "could not find the column list of COPY");
     return;
   }
+  if (only_renamed && c.is_from) {
+    // The data is the same, only the column is called otherwise. (COPY TO takes
+    // the query form below, so that a HEADER keeps the old name.)
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (pcs[i] == nullptr) continue;
+      add_edit(names[i].begin, names[i].end, quote_ident(pcs[i]->renamed_to));
+      record(EditKind::Renamed, *pcs[i], names[i].begin);
+    }
+    return;
+  }
+  // COPY table (cols) TO: the same rows from a query that reads the pending
+  // column as its typed value under its own name.
   const Extent relation{static_cast<std::size_t>(tokens_[rel_tok].start), static_cast<std::size_t>(tokens_[open - 1].end)};
   std::string query = "(SELECT ";
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i > 0) query += ", ";
-    if (pcs[i] != nullptr) {
+    if (pcs[i] == nullptr) {
+      query += text(names[i]);
+    } else if (pcs[i]->kind == ColumnKind::Renamed) {
+      query += quote_ident(pcs[i]->renamed_to) + " AS " + quote_ident(pcs[i]->column);
+      record(EditKind::Renamed, *pcs[i], names[i].begin);
+    } else {
       query += typed_value(*pcs[i]) + " AS " + quote_ident(pcs[i]->column);
       record(EditKind::SelectTarget, *pcs[i], names[i].begin);
-    } else {
-      query += text(names[i]);
     }
   }
   query += " FROM ";

@@ -25,6 +25,19 @@ MissingSet::MissingSet(std::vector<PendingColumn> columns, std::uint64_t version
     if (c.schema.empty() || c.table.empty() || c.column.empty()) {
       throw std::invalid_argument("pending column '" + name + "': schema, table and column must be non-empty");
     }
+    if (c.kind == ColumnKind::Renamed) {
+      if (c.renamed_to.empty() || c.renamed_to == c.column) {
+        throw std::invalid_argument("renamed column '" + name + "': needs a new name different from the old one");
+      }
+      for (const PendingColumn& other : columns_) {
+        if (&other == &c) break;
+        if (other.schema == c.schema && other.table == c.table && other.column == c.column) {
+          throw std::invalid_argument("column '" + name + "' is listed twice");
+        }
+      }
+      if (std::find(names_.begin(), names_.end(), c.column) == names_.end()) names_.push_back(c.column);
+      continue;  // no type: references are renamed, never replaced by a value
+    }
     if (c.type.empty()) throw std::invalid_argument("pending column '" + name + "': type is empty");
     // A type or default that smuggles a ';' or a comment would change the
     // statement the client sent: both must parse as the expression we build.
@@ -49,7 +62,7 @@ MissingSet::MissingSet(std::vector<PendingColumn> columns, std::uint64_t version
   }
   std::vector<std::string> star_tables;
   for (const PendingColumn& c : columns_) {
-    if (c.star == StarMode::Expand && std::find(star_tables.begin(), star_tables.end(), c.table) == star_tables.end()) {
+    if (c.replaced_by_value() && c.star == StarMode::Expand && std::find(star_tables.begin(), star_tables.end(), c.table) == star_tables.end()) {
       star_tables.push_back(c.table);
     }
   }

@@ -181,6 +181,57 @@ bool parse_pending_spec(std::string_view spec, PendingColumn& out, std::string& 
   return true;
 }
 
+bool parse_renamed_spec(std::string_view spec, PendingColumn& out, std::string& error) {
+  // The same grammar as a pending column, with the new name where the type goes.
+  PendingColumn parsed;
+  if (!parse_pending_spec(spec, parsed, error)) {
+    if (error.find("type") != std::string::npos) error = "expected [schema.]table.old:new, got '" + std::string(spec) + "'";
+    return false;
+  }
+  if (!parsed.migration.empty()) {
+    error = "expected [schema.]table.old:new, got '" + std::string(spec) + "'";
+    return false;
+  }
+  std::string_view name = parsed.type;
+  std::string folded;
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+    name = name.substr(1, name.size() - 2);
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      if (name[i] == '"' && i + 1 < name.size() && name[i + 1] == '"') ++i;
+      folded += name[i];
+    }
+  } else {
+    for (char c : name) {
+      if (!is_plain_ident_char(c)) {
+        error = "new column name '" + std::string(name) + "' is not an identifier (quote it)";
+        return false;
+      }
+      folded += util::ascii_lower(c);
+    }
+  }
+  if (folded.empty() || folded == parsed.column) {
+    error = "a renamed column needs a new name different from the old one in '" + std::string(spec) + "'";
+    return false;
+  }
+  out = std::move(parsed);
+  out.type.clear();
+  out.kind = ColumnKind::Renamed;
+  out.renamed_to = std::move(folded);
+  return true;
+}
+
+std::string_view to_string(ColumnKind kind) noexcept {
+  switch (kind) {
+    case ColumnKind::Pending:
+      return "pending";
+    case ColumnKind::Retired:
+      return "retired";
+    case ColumnKind::Renamed:
+      return "renamed";
+  }
+  return "pending";
+}
+
 std::string qualified_name(const PendingColumn& column) {
   std::string out;
   append_name(out, column.schema);

@@ -158,6 +158,8 @@ std::string_view to_string(EditKind kind) noexcept {
       return "excluded";
     case EditKind::DefaultValues:
       return "default-values";
+    case EditKind::Renamed:
+      return "renamed";
   }
   return "?";
 }

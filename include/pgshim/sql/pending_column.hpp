@@ -14,6 +14,18 @@ namespace pgshim::sql {
 // keeps the unmigrated shape, for teams whose other readers rely on it.
 enum class StarMode { Expand, Leave };
 
+// The two directions of drift. The database can be behind the code (a migration
+// not applied: Pending) or ahead of it (rolling deploys: old pods still run):
+//   - Pending: the code has the column, the database does not yet;
+//   - Retired: a migration dropped the column and old code still reads and
+//     writes it: handled exactly like Pending (typed NULL, writes dropped), only
+//     the alert differs, and it resolves after a quiet period without use;
+//   - Renamed: a migration renamed `column` to `renamed_to` and old code still
+//     uses the old name: references are rewritten to the new name (reads and
+//     writes, nothing dropped), output names kept as the old one. Only while the
+//     old name is absent and the new one present.
+enum class ColumnKind { Pending, Retired, Renamed };
+
 struct PendingColumn {
   // Names exactly as the catalog spells them (already case-folded): an unquoted
   // `Environments` in SQL means the table `environments`.
@@ -29,6 +41,13 @@ struct PendingColumn {
   // The migration that adds the column (for reports and alerts only).
   std::string migration;
   StarMode star = StarMode::Expand;
+  ColumnKind kind = ColumnKind::Pending;
+  // Renamed: the column's name in the database now (folded). `type` may be empty.
+  std::string renamed_to;
+
+  // Whether reads become a typed value and writes are dropped (Pending, Retired),
+  // as opposed to renamed references.
+  [[nodiscard]] bool replaced_by_value() const noexcept { return kind != ColumnKind::Renamed; }
 };
 
 // `expand` / `leave`; nullopt-like false for anything else.
@@ -47,6 +66,11 @@ struct PendingColumn {
 // `out` is then unspecified. Does not check the type against a parser: MissingSet
 // does that when the set is built.
 [[nodiscard]] bool parse_pending_spec(std::string_view spec, PendingColumn& out, std::string& error);
+
+// Parses `[schema.]table.old:new` (identifier rules as above) into a Renamed
+// column (`column` = old, `renamed_to` = new, no type).
+[[nodiscard]] bool parse_renamed_spec(std::string_view spec, PendingColumn& out, std::string& error);
+[[nodiscard]] std::string_view to_string(ColumnKind kind) noexcept;
 
 // Formats a column as `schema.table.column` for messages (quoting only where a
 // name needs it to read back unambiguously).

@@ -78,6 +78,7 @@ enum class EditKind {
   OnConflictAssignment,  // an ON CONFLICT DO UPDATE SET assignment was dropped
   Excluded,              // `EXCLUDED.<col>` became the typed NULL
   DefaultValues,         // the INSERT named only pending columns: `DEFAULT VALUES`
+  Renamed,               // a renamed column's old name became its new one (kept as the output name)
 };
 
 struct Edit {

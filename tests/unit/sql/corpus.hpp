@@ -8,6 +8,9 @@
 //   -- pending: [schema.]table.column:type[:migration]   (repeatable; default:
 //                environments.last_error:text)
 //   -- default: <SQL expression>   (default_expr of the pending column above it)
+//   -- renamed: [schema.]table.old:new   (a renamed column; the integration test
+//                runs the original where `new` is renamed back to `old`)
+//   -- retired: [schema.]table.column:type   (a retired column: as pending)
 //   -- facts: none | column=schema.table[,column=schema.table...]
 //                (default: last_error=public.jobs)
 //   -- args: v1|v2|...    (text values for $1, $2... when executed; `NULL` = null)
@@ -114,6 +117,17 @@ inline std::vector<CorpusCase> load_corpus_file(const std::filesystem::path& pat
       PendingColumn pc;
       std::string err;
       if (!parse_pending_spec(line.substr(11), pc, err)) throw std::runtime_error(path.string() + ":" + std::to_string(lineno) + ": " + err);
+      c.pending.push_back(pc);
+      continue;
+    }
+    if (part == Part::Header && (detail::starts_with(line, "-- renamed:") || detail::starts_with(line, "-- retired:"))) {
+      c.header.push_back(line);
+      PendingColumn pc;
+      std::string err;
+      const bool renamed = detail::starts_with(line, "-- renamed:");
+      const bool ok = renamed ? parse_renamed_spec(line.substr(11), pc, err) : parse_pending_spec(line.substr(11), pc, err);
+      if (!ok) throw std::runtime_error(path.string() + ":" + std::to_string(lineno) + ": " + err);
+      if (!renamed) pc.kind = ColumnKind::Retired;
       c.pending.push_back(pc);
       continue;
     }

@@ -1,6 +1,9 @@
 -- Statement shapes beyond plain DML (issue: every statement shape): cursors,
 -- EXPLAIN, PREPARE, COPY, MERGE, and `*` expanded as if migrated (ADD COLUMN
--- appends, so the pending column ends the table's `*`).
+-- appends, so the pending column ends the table's `*`), and both directions of
+-- drift: renamed cases pretend a migration renamed `title` to `name` (the test
+-- schema has the new name, old code still says `title`), retired ones that a
+-- migration dropped a column old code still uses.
 
 -- case: shape-declare-cursor-select
 DECLARE c1 CURSOR FOR SELECT id, last_error FROM environments ORDER BY id
@@ -230,3 +233,74 @@ INSERT INTO environments (id, name, user_id) VALUES ('env_1', 'b', 'user_1') ON 
 MERGE INTO environments t USING (VALUES ('env_1', 'boom')) AS s(id, err) ON t.id = s.id WHEN MATCHED THEN UPDATE SET (last_error, status) = (s.err, 'FAILED')
 -- expect:
 MERGE INTO environments t USING (VALUES ('env_1', 'boom')) AS s(id, err) ON t.id = s.id WHEN MATCHED THEN UPDATE SET (status) = ROW('FAILED')
+
+-- case: renamed-select-where-order
+-- renamed: environments.title:name
+SELECT id, title FROM environments WHERE title <> 'x' ORDER BY title
+-- expect:
+SELECT id, "name" AS "title" FROM environments WHERE "name" <> 'x' ORDER BY title
+
+-- case: renamed-qualified-expression
+-- renamed: environments.title:name
+SELECT e.title AS t, upper(e.title), e.title::varchar FROM environments e ORDER BY 1
+-- expect:
+SELECT e."name" AS t, upper(e."name"), e."name"::varchar AS "title" FROM environments e ORDER BY 1
+
+-- case: renamed-insert-returning
+-- renamed: environments.title:name
+-- args: env_r|renamed
+INSERT INTO environments (id, title, user_id) VALUES ($1, $2, 'user_1') RETURNING id, title
+-- expect:
+INSERT INTO environments (id, "name", user_id) VALUES ($1, $2, 'user_1') RETURNING id, "name" AS "title"
+
+-- case: renamed-update-set
+-- renamed: environments.title:name
+-- args: new title|env_1
+UPDATE environments SET title = $1 WHERE id = $2 RETURNING title
+-- expect:
+UPDATE environments SET "name" = $1 WHERE id = $2 RETURNING "name" AS "title"
+
+-- case: renamed-upsert-excluded
+-- renamed: environments.title:name
+INSERT INTO environments (id, title, user_id) VALUES ('env_1', 'up', 'user_1') ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title RETURNING id, title
+-- expect:
+INSERT INTO environments (id, "name", user_id) VALUES ('env_1', 'up', 'user_1') ON CONFLICT (id) DO UPDATE SET "name" = EXCLUDED."name" RETURNING id, "name" AS "title"
+
+-- case: renamed-star-subquery
+-- renamed: environments.title:name
+SELECT s.title FROM (SELECT * FROM environments) s ORDER BY 1
+-- expect:
+SELECT s."name" AS "title" FROM (SELECT * FROM environments) s ORDER BY 1
+
+-- case: renamed-copy-from
+-- renamed: environments.title:name
+-- exec: no
+COPY environments (id, title, user_id) FROM STDIN
+-- expect:
+COPY environments (id, "name", user_id) FROM STDIN
+
+-- case: renamed-copy-to-keeps-header
+-- renamed: environments.title:name
+-- exec: no
+COPY environments (id, title) TO STDOUT WITH (FORMAT csv, HEADER)
+-- expect:
+COPY (SELECT id, "name" AS "title" FROM environments) TO STDOUT WITH (FORMAT csv, HEADER)
+
+-- case: renamed-merge
+-- renamed: environments.title:name
+-- compare: shape
+MERGE INTO environments t USING (VALUES ('env_1', 'm')) AS s(id, v) ON t.id = s.id WHEN MATCHED THEN UPDATE SET title = s.v WHEN NOT MATCHED THEN INSERT (id, title, user_id) VALUES (s.id, s.v, 'user_1')
+-- expect:
+MERGE INTO environments t USING (VALUES ('env_1', 'm')) AS s(id, v) ON t.id = s.id WHEN MATCHED THEN UPDATE SET "name" = s.v WHEN NOT MATCHED THEN INSERT (id, "name", user_id) VALUES (s.id, s.v, 'user_1')
+
+-- case: renamed-other-table-untouched
+-- renamed: environments.title:name
+SELECT t.id FROM templates t WHERE t.name = 'node' AND t.id IN (SELECT template_id FROM environments)
+-- expect: untouched prefilter-miss
+
+-- case: retired-select-insert
+-- retired: environments.legacy_flag:boolean
+-- args: env_q|q
+INSERT INTO environments (id, name, user_id, legacy_flag) VALUES ($1, $2, 'user_1', true) RETURNING id, legacy_flag
+-- expect:
+INSERT INTO environments (id, name, user_id) VALUES ($1, $2, 'user_1') RETURNING id, NULL::boolean AS "legacy_flag"

@@ -28,6 +28,12 @@ const char* to_string(NotificationKind kind) noexcept {
       return "still_missing";
     case NotificationKind::Present:
       return "present";
+    case NotificationKind::InUse:
+      return "in_use";
+    case NotificationKind::StillInUse:
+      return "still_in_use";
+    case NotificationKind::Unused:
+      return "unused";
   }
   return "missing";
 }
@@ -68,7 +74,13 @@ struct Tracked {
   system_clock::time_point starts_at;
   steady_clock::time_point next_due;
   ColumnCounts last_counts;  // at the previous notification (or when first seen)
+  // Retired columns only.
+  bool missing = false;
+  steady_clock::time_point last_used;
+  std::vector<std::string> users;  // the latest few distinct clients
 };
+
+constexpr std::size_t kMaxUsers = 5;
 
 }  // namespace
 
@@ -128,6 +140,7 @@ struct Alerter::State : std::enable_shared_from_this<State> {
                            ? current.dropped_writes - t.last_counts.dropped_writes
                            : current.dropped_writes;
     n.remedy = remedy(t.column);
+    n.users = t.users;
     t.last_counts = current;
 
     AlertEvent e;
@@ -135,9 +148,13 @@ struct Alerter::State : std::enable_shared_from_this<State> {
     e.starts_at = t.starts_at;
     e.rewrites = n.rewrites;
     e.dropped_writes = n.dropped_writes;
+    e.users = t.users;
+    e.quiet = config.retired_quiet;
     switch (kind) {
       case NotificationKind::Missing:
-      case NotificationKind::StillMissing: {
+      case NotificationKind::StillMissing:
+      case NotificationKind::InUse:
+      case NotificationKind::StillInUse: {
         e.status = AlertStatus::Firing;
         // Valid until well after the next re-send: Alertmanager keeps the alert
         // active between re-sends, and resolves it by itself if pgshim dies.
@@ -146,6 +163,7 @@ struct Alerter::State : std::enable_shared_from_this<State> {
         break;
       }
       case NotificationKind::Present:
+      case NotificationKind::Unused:
         e.status = AlertStatus::Resolved;
         e.ends_at = now;
         break;
@@ -161,12 +179,23 @@ struct Alerter::State : std::enable_shared_from_this<State> {
     std::vector<AlertEvent> events;
     std::map<ColumnKey, bool> seen;
     for (const auto& status : snapshot->columns) {
+      if (status.column.kind == sql::ColumnKind::Renamed) continue;  // no alert: nothing is lost
       const auto key = key_of(status.column);
       seen[key] = true;
       auto [it, inserted] = tracked.try_emplace(key);
       Tracked& t = it->second;
       t.column = status.column;  // type or migration may have changed on reload
       if (inserted) t.last_counts = counts_of(t.column);
+      if (t.column.kind == sql::ColumnKind::Retired) {
+        // Missing is the retired column's normal state: its alert follows use.
+        t.missing = status.state == schema::ColumnState::Missing;
+        if (status.state == schema::ColumnState::Present && t.firing) {
+          t.firing = false;
+          events.push_back(notify(t, NotificationKind::Present, now));
+          t.users.clear();
+        }
+        continue;
+      }
       switch (status.state) {
         case schema::ColumnState::Missing:
           if (!t.firing) {
@@ -199,12 +228,43 @@ struct Alerter::State : std::enable_shared_from_this<State> {
     reschedule();
   }
 
+  void on_use(const sql::PendingColumn& column, std::string who) {
+    if (stopped) return;
+    const auto it = tracked.find(key_of(column));
+    if (it == tracked.end() || it->second.column.kind != sql::ColumnKind::Retired) return;
+    Tracked& t = it->second;
+    const auto steady_now = steady_clock::now();
+    t.last_used = steady_now;
+    if (std::find(t.users.begin(), t.users.end(), who) == t.users.end()) {
+      if (t.users.size() == kMaxUsers) t.users.erase(t.users.begin());
+      t.users.push_back(std::move(who));
+    }
+    if (t.firing) return;  // the next tick re-fires with the counts and clients
+    t.firing = true;
+    t.starts_at = system_clock::now();
+    t.next_due = steady_now + config.interval;
+    std::vector<AlertEvent> events{notify(t, NotificationKind::InUse, t.starts_at)};
+    deliver(events);
+    reschedule();
+  }
+
   void on_tick() {
     if (stopped) return;
     const auto now = system_clock::now();
     const auto steady_now = steady_clock::now();
     std::vector<AlertEvent> events;
     for (auto& [key, t] : tracked) {
+      if (t.firing && t.column.kind == sql::ColumnKind::Retired) {
+        if (steady_now - t.last_used >= config.retired_quiet) {
+          t.firing = false;
+          events.push_back(notify(t, NotificationKind::Unused, now));
+          t.users.clear();
+        } else if (t.next_due <= steady_now) {
+          t.next_due = steady_now + config.interval;
+          events.push_back(notify(t, NotificationKind::StillInUse, now));
+        }
+        continue;
+      }
       if (!t.firing || t.next_due > steady_now) continue;
       // From now, not from the due time: a stalled loop must not burst.
       t.next_due = steady_now + config.interval;
@@ -217,7 +277,12 @@ struct Alerter::State : std::enable_shared_from_this<State> {
   void reschedule() {
     std::optional<steady_clock::time_point> earliest;
     for (const auto& [key, t] : tracked) {
-      if (t.firing && (!earliest || t.next_due < *earliest)) earliest = t.next_due;
+      if (!t.firing) continue;
+      if (!earliest || t.next_due < *earliest) earliest = t.next_due;
+      if (t.column.kind == sql::ColumnKind::Retired) {
+        const auto quiet_end = t.last_used + std::chrono::duration_cast<steady_clock::duration>(config.retired_quiet);
+        if (quiet_end < *earliest) earliest = quiet_end;
+      }
     }
     if (!earliest) {
       timer.cancel();
@@ -288,6 +353,10 @@ Alerter::~Alerter() { stop(); }
 
 void Alerter::update(std::shared_ptr<const schema::Snapshot> snapshot) {
   asio::post(state_->ioc, [state = state_, snapshot = std::move(snapshot)] { state->on_snapshot(snapshot); });
+}
+
+void Alerter::note_use(const sql::PendingColumn& column, std::string who) {
+  asio::post(state_->ioc, [state = state_, column, who = std::move(who)]() mutable { state->on_use(column, std::move(who)); });
 }
 
 void Alerter::stop() {

@@ -34,6 +34,10 @@ std::string quote_identifier(std::string_view name) {
 }
 
 std::string remedy(const sql::PendingColumn& column) {
+  if (column.kind == sql::ColumnKind::Retired) {
+    return "finish the rollout: the clients named here still run code from before the migration that dropped " +
+           column.table + "." + column.column;
+  }
   if (is_prisma_migration(column.migration)) return "prisma migrate deploy";
   return "ALTER TABLE " + quote_identifier(column.schema) + "." + quote_identifier(column.table) + " ADD COLUMN " +
          quote_identifier(column.column) + " " + column.type + ";";
@@ -63,8 +67,26 @@ constexpr std::array<std::string_view, 6> kReservedLabels = {"alertname", "sever
 
 std::string display_name(const sql::PendingColumn& c) { return c.schema + "." + c.table + "." + c.column; }
 
+std::string users_text(const AlertEvent& e) {
+  std::string out;
+  for (const auto& u : e.users) {
+    if (!out.empty()) out += "; ";
+    out += u;
+  }
+  return out.empty() ? "unknown clients" : out;
+}
+
 std::string summary(const AlertEvent& e) {
   const std::string migration = e.column.migration.empty() ? "" : " (migration " + e.column.migration + ")";
+  if (e.column.kind == sql::ColumnKind::Retired) {
+    switch (e.status) {
+      case AlertStatus::Firing:
+        return "Old code still uses dropped column " + display_name(e.column) + migration + ": " + users_text(e);
+      case AlertStatus::Resolved:
+        return "Dropped column " + display_name(e.column) + " has not been used for " +
+               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(e.quiet).count()) + "s" + migration;
+    }
+  }
   switch (e.status) {
     case AlertStatus::Firing:
       return "Pending column " + display_name(e.column) + " is missing from the database" + migration;
@@ -77,6 +99,17 @@ std::string summary(const AlertEvent& e) {
 std::string description(const AlertEvent& e) {
   const std::string counts = "Since the last notification: " + std::to_string(e.rewrites) +
                              " statements rewritten, " + std::to_string(e.dropped_writes) + " written values dropped.";
+  if (e.column.kind == sql::ColumnKind::Retired) {
+    switch (e.status) {
+      case AlertStatus::Firing:
+        return "A migration dropped " + display_name(e.column) +
+               " while clients running older code still read and write it. pgshim rewrites their statements "
+               "(reads give NULL, writes of it are dropped and journaled). Clients: " +
+               users_text(e) + ". " + counts;
+      case AlertStatus::Resolved:
+        return "No statement has used the dropped column for the quiet period. " + counts;
+    }
+  }
   switch (e.status) {
     case AlertStatus::Firing:
       return "pgshim rewrites statements that reference " + display_name(e.column) +
@@ -94,7 +127,7 @@ std::string description(const AlertEvent& e) {
 void write_alert(JsonWriter& w, const AlertEvent& event, const AlertConfig& config) {
   w.begin_object();
   w.key("labels").begin_object();
-  w.member("alertname", kAlertName);
+  w.member("alertname", event.column.kind == sql::ColumnKind::Retired ? kRetiredAlertName : kAlertName);
   w.member("severity", config.severity);
   w.member("schema", event.column.schema);
   w.member("table", event.column.table);

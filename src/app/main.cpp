@@ -65,9 +65,17 @@ int run_proxy(const std::vector<std::string>& args) {
         // are still pending (off this thread: the reload replaces the watcher).
         if (follow_migrations && pgshim::app::some_column_appeared(previous, next)) server.request_reload();
       });
+      mitigation->set_on_retired_use([&observability](const auto& column, const auto& who) {
+        observability.retired_used(column, who);
+      });
       for (const auto& c : effective.pending_columns) {
-        spdlog::info("pending column {}.{}.{} {} (migration {})", c.schema, c.table, c.column, c.type,
-                     c.migration.empty() ? "unnamed" : c.migration);
+        if (c.kind == pgshim::sql::ColumnKind::Renamed) {
+          spdlog::info("renamed column {}.{}.{} -> {} (migration {})", c.schema, c.table, c.column, c.renamed_to,
+                       c.migration.empty() ? "unnamed" : c.migration);
+          continue;
+        }
+        spdlog::info("{} column {}.{}.{} {} (migration {})", pgshim::sql::to_string(c.kind), c.schema, c.table,
+                     c.column, c.type, c.migration.empty() ? "unnamed" : c.migration);
       }
       mitigation->start(effective.first_check_wait);
       server.set_pending(mitigation.get(), mitigation.get());

@@ -185,7 +185,8 @@ void Mitigation::reconfigure(const config::Config& config) {
                                        config.pending_columns.end(), [](const auto& a, const auto& b) {
                                          return a.schema == b.schema && a.table == b.table && a.column == b.column &&
                                                 a.type == b.type && a.default_expr == b.default_expr &&
-                                                a.migration == b.migration;
+                                                a.migration == b.migration && a.kind == b.kind &&
+                                                a.renamed_to == b.renamed_to && a.star == b.star;
                                        });
   if (same_columns && monitor == running.monitor_conninfo && config.schema_poll_interval == running.poll_interval) {
     running.watcher->poll_now();
@@ -221,18 +222,35 @@ void Mitigation::changed(const void* from, const schema::Snapshot& previous, con
     if (was == now.state) continue;
     const std::string name = column_label(now.column);
     const std::string migration = now.column.migration.empty() ? "(unnamed)" : now.column.migration;
+    const char* what = now.column.kind == sql::ColumnKind::Pending ? "pending" : sql::to_string(now.column.kind).data();
     switch (now.state) {
       case schema::ColumnState::Missing:
-        spdlog::warn("pending column {} is MISSING from the database ({}): rewriting statements that use it until "
-                     "migration {} is applied",
-                     name, now.detected_reactively ? "reported by the server" : "catalog check", migration);
+        switch (now.column.kind) {
+          case sql::ColumnKind::Pending:
+            spdlog::warn("pending column {} is MISSING from the database ({}): rewriting statements that use it "
+                         "until migration {} is applied",
+                         name, now.detected_reactively ? "reported by the server" : "catalog check", migration);
+            break;
+          case sql::ColumnKind::Retired:
+            spdlog::info("retired column {} is gone from the database (migration {}): statements of old code that "
+                         "still use it are rewritten (reads NULL, writes dropped) and alerted",
+                         name, migration);
+            break;
+          case sql::ColumnKind::Renamed:
+            spdlog::info("renamed column {} is now {}.{}: statements of old code that use the old name are "
+                         "rewritten to the new one",
+                         name, now.column.table, now.column.renamed_to);
+            break;
+        }
         break;
       case schema::ColumnState::Present:
-        spdlog::info("pending column {} is present{}: no longer rewriting it", name,
-                     was == schema::ColumnState::Missing ? " (migration " + migration + " applied)" : "");
+        spdlog::info("{} column {} is present{}: no longer rewriting it", what, name,
+                     was == schema::ColumnState::Missing && now.column.kind == sql::ColumnKind::Pending
+                         ? " (migration " + migration + " applied)"
+                         : "");
         break;
       case schema::ColumnState::Unknown:
-        spdlog::warn("pending column {}: state unknown", name);
+        spdlog::warn("{} column {}: state unknown{}{}", what, name, now.reason.empty() ? "" : ": ", now.reason);
         break;
     }
   }
@@ -273,7 +291,20 @@ std::uint32_t Mitigation::type_oid(std::string_view type_name) const noexcept {
   return builtin_type_oid(type_name);
 }
 
-void Mitigation::on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took) {
+void Mitigation::set_on_retired_use(RetiredUse callback) { on_retired_use_ = std::move(callback); }
+
+void Mitigation::on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took,
+                              const proxy::SessionInfo& who) {
+  if (on_retired_use_) {
+    // Old code still using a column a migration dropped: the alert names who.
+    for (const auto& c : generation().watcher->columns()) {
+      if (c.kind != sql::ColumnKind::Retired) continue;
+      const bool used = std::any_of(result.edits.begin(), result.edits.end(), [&](const sql::Edit& e) {
+        return e.column == c.column && e.table == c.table && e.schema == c.schema;
+      });
+      if (used) on_retired_use_(c, who);
+    }
+  }
   if (!metrics_) return;
   // One count per statement and pending column, labelled with the first edit
   // made to it: the alert's "N statements rewritten" means statements.

@@ -4,6 +4,7 @@
 // and the journal (SessionObserver), and the watcher's changes turned into the
 // WARN/INFO lines and alerts an on-call engineer sees.
 #include <atomic>
+#include <functional>
 #include <cstdio>
 #include <vector>
 #include <memory>
@@ -56,7 +57,12 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   [[nodiscard]] std::uint32_t type_oid(std::string_view type_name) const noexcept override;
 
   // proxy::SessionObserver
-  void on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took) override;
+  void on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took,
+                    const proxy::SessionInfo& who) override;
+  // Called (on a session's thread) for each statement that used a retired
+  // column, with who sent it: the alert names them. Set it before sessions run.
+  using RetiredUse = std::function<void(const sql::PendingColumn&, const proxy::SessionInfo&)>;
+  void set_on_retired_use(RetiredUse callback);
   void on_untouched(sql::UntouchedReason reason, std::string_view detail) override;
   void on_dropped_write(const proxy::DroppedWrite& write) override;
   void on_intercepted_error(bool replayed, std::string_view why_not) override;
@@ -84,6 +90,7 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   std::atomic<const Generation*> current_{nullptr};
   std::mutex on_change_mutex_;
   schema::OnChange on_change_;
+  RetiredUse on_retired_use_;
 };
 
 // `--migrations DIR`: adds the unapplied migrations' columns to

@@ -60,11 +60,33 @@ void Observability::start(Mitigation* mitigation) {
     alerts.webhook_url = config_.webhook_url;
     alerts.interval = config_.alert_interval;
     alerts.severity = config_.alert_severity;
+    alerts.retired_quiet = config_.retired_quiet_period;
     alerts.extra_labels = config_.alert_labels;
     alerts.tls.ca_file = config_.alert_ca_file;
     alert::AlerterCallbacks callbacks;
     callbacks.counts = alert::metrics_counts(*metrics_);
     callbacks.on_notification = [](const alert::Notification& n) {
+      auto users = [&n] {
+        std::string out;
+        for (const auto& u : n.users) out += (out.empty() ? "" : "; ") + u;
+        return out;
+      };
+      switch (n.kind) {
+        case alert::NotificationKind::InUse:
+        case alert::NotificationKind::StillInUse:
+          spdlog::warn("retired column {}.{}.{} is still used by old code ({} statement(s) rewritten, {} write(s) "
+                       "dropped since the last reminder): {}",
+                       n.column.schema, n.column.table, n.column.column, n.rewrites, n.dropped_writes, users());
+          return;
+        case alert::NotificationKind::Unused:
+          spdlog::info("retired column {}.{}.{} is no longer used: alert resolved", n.column.schema, n.column.table,
+                       n.column.column);
+          return;
+        case alert::NotificationKind::Missing:
+        case alert::NotificationKind::Present:
+        case alert::NotificationKind::StillMissing:
+          break;
+      }
       // Missing and Present are logged by the mitigation when they happen;
       // this is the reminder every alert interval.
       if (n.kind != alert::NotificationKind::StillMissing) return;
@@ -94,6 +116,13 @@ void Observability::start(Mitigation* mitigation) {
 
 void Observability::update(std::shared_ptr<const schema::Snapshot> snapshot) {
   if (alerter_) alerter_->update(std::move(snapshot));
+}
+
+void Observability::retired_used(const sql::PendingColumn& column, const proxy::SessionInfo& who) {
+  if (!alerter_) return;
+  std::string text = "application_name=" + (who.application_name.empty() ? std::string("-") : who.application_name) +
+                     " client=" + who.client_address + " user=" + who.user;
+  alerter_->note_use(column, std::move(text));
 }
 
 void Observability::stop() {
@@ -140,6 +169,8 @@ std::string Observability::status_json() const {
       w.member("schema", c.column.schema);
       w.member("table", c.column.table);
       w.member("column", c.column.column);
+      w.member("kind", sql::to_string(c.column.kind));
+      if (c.column.kind == sql::ColumnKind::Renamed) w.member("renamed_to", c.column.renamed_to);
       w.member("type", c.column.type);
       w.member("migration", c.column.migration);
       w.member("state", schema::to_string(c.state));

@@ -12,6 +12,7 @@
 #include "pgshim/config/config.hpp"
 #include "pgshim/metrics/pgshim_metrics.hpp"
 #include "pgshim/metrics/registry.hpp"
+#include "pgshim/proxy/pending.hpp"
 #include "pgshim/proxy/stats.hpp"
 #include "pgshim/schema/snapshot.hpp"
 
@@ -40,6 +41,8 @@ class Observability {
   void start(Mitigation* mitigation);
   // Feeds a new snapshot to the alerts (any thread).
   void update(std::shared_ptr<const schema::Snapshot> snapshot);
+  // A statement of `who` used the retired column `column` (any thread).
+  void retired_used(const sql::PendingColumn& column, const proxy::SessionInfo& who);
   void stop();
   // What the migrations hold that pgshim does not cover, for /status.
   void set_not_mitigated(std::vector<std::string> lines);

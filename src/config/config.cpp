@@ -213,7 +213,8 @@ class YamlLoader {
       } else if (key == "metrics_listen") {
         config.metrics_listen = wrap(value, key, [&] { return parse_listen(scalar(value, key)); });
       } else if (key == "alerts") {
-        expect_map(value, key, {"alertmanager", "webhook", "interval", "severity", "labels", "ca_file"});
+        expect_map(value, key, {"alertmanager", "webhook", "interval", "severity", "labels", "ca_file",
+                                "retired_quiet_period"});
         if (const auto am = value["alertmanager"]) {
           if (am.IsSequence()) {
             for (const auto& u : am) config.alertmanager_urls.push_back(scalar(u, "alerts.alertmanager"));
@@ -227,6 +228,9 @@ class YamlLoader {
           if (config.alert_interval.count() < 100) {
             fail_at(file_, value["interval"], "alerts.interval", "must be at least 100ms");
           }
+        }
+        if (value["retired_quiet_period"]) {
+          config.retired_quiet_period = duration(value["retired_quiet_period"], "alerts.retired_quiet_period");
         }
         if (value["severity"]) config.alert_severity = scalar(value["severity"], "alerts.severity");
         if (value["ca_file"]) config.alert_ca_file = scalar(value["ca_file"], "alerts.ca_file");
@@ -389,6 +393,7 @@ enum OptionId : int {
   kOptAlertmanager,
   kOptWebhook,
   kOptAlertInterval,
+  kOptRetiredQuietPeriod,
 };
 
 const option kLongOptions[] = {
@@ -422,6 +427,7 @@ const option kLongOptions[] = {
     {"alertmanager", required_argument, nullptr, kOptAlertmanager},
     {"webhook", required_argument, nullptr, kOptWebhook},
     {"alert-interval", required_argument, nullptr, kOptAlertInterval},
+    {"retired-quiet-period", required_argument, nullptr, kOptRetiredQuietPeriod},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -557,6 +563,9 @@ void apply_flag(Config& config, int id, const std::string& value) {
       case kOptAlertInterval:
         if (!parse_duration(value, config.alert_interval) || config.alert_interval.count() < 100)
           throw ConfigError("expected a duration of at least 100ms, such as 5m");
+        break;
+      case kOptRetiredQuietPeriod:
+        if (!parse_duration(value, config.retired_quiet_period)) throw ConfigError("expected a duration such as 15m");
         break;
       default: throw ConfigError("unhandled option");
     }
@@ -780,6 +789,8 @@ Observability:
       --alertmanager URL      an Alertmanager to alert while a column is missing (repeatable)
       --webhook URL           a JSON webhook with the same alert lifecycle
       --alert-interval DUR    re-send alerts and the WARN reminder this often (5m)
+      --retired-quiet-period DUR  a retired column's alert resolves once no
+                              statement used it for this long (15m)
   -h, --help                  this text
   -V, --version               the version
 

@@ -174,6 +174,7 @@ awaitable<Session::Outcome> Session::read_startup() {
       case wire::StartupKind::Startup:
         user_ = packet.parameter("user");
         database_ = packet.parameter("database");
+        application_name_ = packet.parameter("application_name");
         if (database_.empty()) database_ = user_;
         startup_packet_.assign(buffer, 0, done.consumed);
         client_buffer_.assign(buffer, done.consumed);
@@ -587,7 +588,8 @@ std::string Session::answer_upstream(const wire::Authentication& request, std::s
 awaitable<void> Session::relay() {
   const std::uint32_t max_length = context_.config->max_message_length;
   StatementState statements({context_.pending, context_.observer, context_.cache,
-                             context_.config->notice_on_rewrite, kMaxReplayBytes});
+                             context_.config->notice_on_rewrite, kMaxReplayBytes,
+                             SessionInfo{client_address_, user_, application_name_}});
   Pump to_server(client_, upstream_, statements.frontend(), max_length);
   Pump to_client(upstream_, client_, statements.backend(), max_length);
   to_server.preload(client_buffer_);

@@ -76,6 +76,7 @@ class Session {
   Stream client_;
   Stream upstream_;
   std::string client_address_;
+  std::string application_name_;  // from the StartupMessage (alerts name it)
   std::chrono::steady_clock::time_point started_;
 
   // Bytes read from a leg during start-up and authentication that belong to

@@ -152,7 +152,7 @@ const sql::RewriteResult* StatementState::rewrite(std::string_view sql, const sc
   const bool hit = options_.cache->hits() != hits_before;
   options_.observer->on_cache(hit);
   if (result.rewritten()) {
-    options_.observer->on_rewritten(result, hit, std::chrono::steady_clock::now() - started);
+    options_.observer->on_rewritten(result, hit, std::chrono::steady_clock::now() - started, options_.session);
     if (options_.notice_on_rewrite && !result.edits.empty()) {
       const auto& e = result.edits.front();
       to_client_ += wire::build_notice_response(

@@ -32,6 +32,7 @@ class StatementState {
     sql::RewriteCache* cache = nullptr;   // the thread's cache
     bool notice_on_rewrite = false;
     std::size_t max_replay_bytes = 1 << 20;
+    SessionInfo session;  // who this is, for the observer
   };
   explicit StatementState(Options options);
 

@@ -31,7 +31,7 @@ SELECT 'f'::text, NULL::text, n.nspname::text, c.relname::text, a.attname::text,
   FROM pg_catalog.pg_attribute a
   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE a.attname::text = ANY ($3::text[])
+ WHERE a.attname::text = ANY (pg_catalog.array_cat($3::text[], $4::text[]))
    AND a.attnum > 0
    AND NOT a.attisdropped
    AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
@@ -81,12 +81,15 @@ std::array<std::string, kCatalogQueryParams> catalog_query_params(std::span<cons
   std::vector<std::string> schemas;
   std::vector<std::string> tables;
   std::vector<std::string> names;
+  std::vector<std::string> new_names;
   for (const sql::PendingColumn& column : columns) {
     schemas.push_back(column.schema);
     tables.push_back(column.table);
     names.push_back(column.column);
+    if (column.kind == sql::ColumnKind::Renamed) new_names.push_back(column.renamed_to);
   }
-  return {to_text_array_literal(schemas), to_text_array_literal(tables), to_text_array_literal(names)};
+  return {to_text_array_literal(schemas), to_text_array_literal(tables), to_text_array_literal(names),
+          to_text_array_literal(new_names)};
 }
 
 std::optional<CatalogReading> read_catalog(std::span<const sql::PendingColumn> columns,
@@ -155,6 +158,17 @@ std::optional<CatalogReading> read_catalog(std::span<const sql::PendingColumn> c
   }
   std::sort(reading.facts.begin(), reading.facts.end());
   reading.facts.erase(std::unique(reading.facts.begin(), reading.facts.end()), reading.facts.end());
+  // A renamed column is rewritten only while its new name exists: with both
+  // names gone, sending the new one would only change the client's error.
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const sql::PendingColumn& c = columns[i];
+    if (c.kind != sql::ColumnKind::Renamed || reading.states[i] != ColumnState::Missing) continue;
+    const CatalogFact renamed{c.renamed_to, c.schema, c.table};
+    if (!std::binary_search(reading.facts.begin(), reading.facts.end(), renamed)) {
+      reading.states[i] = ColumnState::Unknown;
+      reading.reasons[i] = "neither " + c.column + " nor " + c.renamed_to + " exists in " + qualified_table(c);
+    }
+  }
   return reading;
 }
 

@@ -36,6 +36,8 @@ struct AlertConfig {
   // repeats with it). Tests use a few hundred milliseconds.
   std::chrono::milliseconds interval{std::chrono::minutes(5)};
   std::string severity = "critical";
+  // A retired column's alert resolves once no statement used it for this long.
+  std::chrono::milliseconds retired_quiet{std::chrono::minutes(15)};
   // Added to every alert's labels (e.g. `instance`, `env`); cannot override
   // alertname/table/column/schema/migration/severity.
   std::map<std::string, std::string> extra_labels;

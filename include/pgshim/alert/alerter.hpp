@@ -10,6 +10,14 @@
 //                                    column is most likely still missing, so the
 //                                    alert keeps firing until it is seen Present.
 //
+// Retired columns (dropped by a migration) are missing by design: their alert
+// is about old code still using them, so it follows use, not the catalog:
+//   first use while missing        : notify InUse, fire (naming the clients)
+//   used within the interval       : notify StillInUse, re-fire
+//   no use for the quiet period    : notify Unused, resolve
+//   the column exists again        : resolve.
+// Renamed columns raise no alert (nothing is lost; the log says it).
+//
 // It does not log: `on_notification` hands the app what to log (WARN for
 // Missing/StillMissing, INFO for Present) and `on_delivery` each delivery's
 // outcome. Everything runs on the io_context given at construction.
@@ -18,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -42,6 +51,9 @@ enum class NotificationKind {
   Missing,       // just became missing
   StillMissing,  // the interval passed and it is still missing
   Present,       // it was missing and now exists (or left the configuration)
+  InUse,         // retired: a statement used it
+  StillInUse,    // retired: used again within the interval
+  Unused,        // retired: no statement used it for the quiet period
 };
 
 [[nodiscard]] const char* to_string(NotificationKind kind) noexcept;
@@ -54,6 +66,7 @@ struct Notification {
   std::uint64_t rewrites = 0;
   std::uint64_t dropped_writes = 0;
   std::string remedy;
+  std::vector<std::string> users;  // retired: the clients that used it lately
 };
 
 enum class Receiver { Alertmanager, Webhook };
@@ -98,6 +111,10 @@ class Alerter {
   // A new snapshot from the schema watcher. Thread-safe: the work is posted to
   // the io_context, in order.
   void update(std::shared_ptr<const schema::Snapshot> snapshot);
+
+  // A statement of client `who` ("application_name=... client=...") used the
+  // retired column `column`. Thread-safe (posted to the io_context); cheap.
+  void note_use(const sql::PendingColumn& column, std::string who);
 
   // Stops re-sending and silences every callback and metric update, including
   // those of deliveries still in flight (they finish within their timeouts).

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pgshim/alert/alert_config.hpp"
 #include "pgshim/alert/json_writer.hpp"
@@ -22,6 +23,8 @@
 namespace pgshim::alert {
 
 inline constexpr std::string_view kAlertName = "PgshimPendingColumnMissing";
+// A retired column (dropped by a migration) that old code still uses.
+inline constexpr std::string_view kRetiredAlertName = "PgshimRetiredColumnInUse";
 
 enum class AlertStatus { Firing, Resolved };
 
@@ -40,6 +43,10 @@ struct AlertEvent {
   // Activity since the previous notification of this column.
   std::uint64_t rewrites = 0;
   std::uint64_t dropped_writes = 0;
+  // Retired columns: the clients that used it lately ("application_name=... client=...").
+  std::vector<std::string> users;
+  // Retired columns, resolved: how long nothing used it.
+  std::chrono::milliseconds quiet{0};
 };
 
 // Whether `migration` is named like a Prisma migration directory:

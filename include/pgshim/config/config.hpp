@@ -129,6 +129,8 @@ struct Config {
   std::string webhook_url;
   std::chrono::milliseconds alert_interval{std::chrono::minutes{5}};
   std::string alert_severity = "critical";
+  // A retired column's alert resolves when no statement used it for this long.
+  std::chrono::milliseconds retired_quiet_period{std::chrono::minutes{15}};
   std::map<std::string, std::string> alert_labels;
   std::string alert_ca_file;  // CA bundle for https receivers; empty: system default
 };

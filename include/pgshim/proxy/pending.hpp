@@ -44,11 +44,20 @@ struct DroppedWrite {
   std::vector<std::pair<std::string, std::optional<std::string>>> key;
 };
 
+// Who a session is, as its start-up said: for alerts that must name the
+// client still using a retired column (never for anything secret).
+struct SessionInfo {
+  std::string client_address;    // HOST:PORT
+  std::string user;
+  std::string application_name;  // from the StartupMessage; may be empty
+};
+
 class SessionObserver {
  public:
   virtual ~SessionObserver() = default;
-  // A Query or Parse was sent rewritten.
-  virtual void on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took) = 0;
+  // A Query or Parse of session `who` was sent rewritten.
+  virtual void on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took,
+                            const SessionInfo& who) = 0;
   // A statement that mentions a pending column name was relayed untouched.
   virtual void on_untouched(sql::UntouchedReason reason, std::string_view detail) = 0;
   // One execution dropped this value.

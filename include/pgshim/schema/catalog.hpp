@@ -23,7 +23,8 @@ namespace pgshim::schema {
 // is a stack of views with privilege checks: far slower, and it hides columns
 // the monitor role has no privilege on). Parameters, all text[] of equal length,
 // one element per configured column in configuration order:
-//   $1 schemas, $2 tables, $3 columns.
+//   $1 schemas, $2 tables, $3 columns; and $4, the new names of renamed
+//   columns (any length), which only widen the facts.
 // Result rows, all columns text (NULL only where noted):
 //   kind           'c' for a configured column, 'f' for a fact
 //   ordinal        'c': the 1-based position in the parameters; 'f': NULL
@@ -38,9 +39,9 @@ namespace pgshim::schema {
 // quote_ident-ed qualified name, so search_path plays no part and a missing
 // schema or table yields NULL rather than an error.
 extern const char* const kCatalogQuery;
-inline constexpr int kCatalogQueryParams = 3;
+inline constexpr int kCatalogQueryParams = 4;
 
-// The text-format values of $1..$3 for `columns` (PostgreSQL array literals).
+// The text-format values of $1..$4 for `columns` (PostgreSQL array literals).
 [[nodiscard]] std::array<std::string, kCatalogQueryParams> catalog_query_params(
     std::span<const sql::PendingColumn> columns);
 

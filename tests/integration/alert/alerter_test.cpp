@@ -226,6 +226,56 @@ TEST(AlerterIntegrationTest, WebhookLifecycle) {
   EXPECT_EQ(notes.back().kind, NotificationKind::Present);
 }
 
+// A retired column is missing by design: no alert until old code uses it; then
+// PgshimRetiredColumnInUse fires naming the clients, re-fires while they keep
+// using it, and resolves after the quiet period without use.
+TEST(AlerterIntegrationTest, RetiredColumnFollowsUse) {
+  obs_test::Receiver hook;
+  AlertConfig config;
+  config.webhook_url = "http://127.0.0.1:" + std::to_string(hook.port()) + "/hook";
+  config.interval = 200ms;
+  config.retired_quiet = 600ms;
+  AlerterRig rig(config);
+  auto retired = snapshot_with(schema::ColumnState::Missing, 1);
+  auto snap = std::make_shared<schema::Snapshot>(*retired);
+  snap->columns[0].column.kind = sql::ColumnKind::Retired;
+  snap->columns[0].column.migration = "20250901000000_drop_legacy";
+  rig.alerter().update(snap);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(hook.requests().empty()) << "a retired column alerted without being used";
+
+  const auto& column = snap->columns[0].column;
+  rig.alerter().note_use(column, "application_name=old-api client=127.0.0.1:5555 user=app");
+  ASSERT_TRUE(wait_until([&] { return hook.requests().size() >= 1; }, 5s));
+  {
+    const auto doc = json::parse(hook.requests().front().body);
+    EXPECT_EQ(doc.at("status"), "firing");
+    const auto& alert = doc.at("alerts").as_array().at(0);
+    EXPECT_EQ(alert.at("labels").at("alertname"), "PgshimRetiredColumnInUse");
+    const std::string summary(alert.at("annotations").at("summary").as_string());
+    EXPECT_NE(summary.find("Old code still uses dropped column public.environments.last_error"), std::string::npos)
+        << summary;
+    EXPECT_NE(summary.find("application_name=old-api client=127.0.0.1:5555"), std::string::npos) << summary;
+  }
+  // Used again within the quiet period: still firing after it would have expired.
+  std::this_thread::sleep_for(300ms);
+  rig.alerter().note_use(column, "application_name=old-worker client=127.0.0.1:6666 user=app");
+  std::this_thread::sleep_for(400ms);
+  for (const auto& r : hook.requests()) EXPECT_EQ(json::parse(r.body).at("status"), "firing");
+  // Then quiet: resolved once.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto reqs = hook.requests();
+        return !reqs.empty() && json::parse(reqs.back().body).at("status") == "resolved";
+      },
+      5s));
+  const auto notes = rig.notifications();
+  ASSERT_GE(notes.size(), 3U);
+  EXPECT_EQ(notes.front().kind, NotificationKind::InUse);
+  EXPECT_EQ(notes.back().kind, NotificationKind::Unused);
+  EXPECT_EQ(notes.back().users.size(), 2U);
+}
+
 // A failing receiver is retried a bounded number of times, and the failure is reported and counted.
 TEST(AlerterIntegrationTest, WebhookFailureRetriedThenReported) {
   obs_test::Receiver hook;

@@ -54,6 +54,31 @@ TEST(CatalogParams, OneElementPerConfiguredColumn) {
   EXPECT_EQ(params[0], R"({"public","public","public"})");
   EXPECT_EQ(params[1], R"({"environments","environments","nope"})");
   EXPECT_EQ(params[2], R"({"last_error","finished_at","last_error"})");
+  EXPECT_EQ(params[3], "{}");  // no renamed column
+}
+
+// A renamed column is Missing (rewritten) only while its new name exists in
+// its table; with neither name there it is Unknown, with the reason. Its new
+// name travels in $4, so the facts can say so.
+TEST(ReadCatalog, RenamedNeedsTheNewName) {
+  sql::PendingColumn renamed;
+  std::string error;
+  ASSERT_TRUE(sql::parse_renamed_spec("environments.err_msg:last_error", renamed, error)) << error;
+  const std::vector<sql::PendingColumn> columns = {renamed, renamed};
+  std::vector<sql::PendingColumn> other_table = columns;
+  other_table[1].table = "jobs";
+  EXPECT_EQ(catalog_query_params(other_table)[3], R"({"last_error","last_error"})");
+
+  const std::vector<CatalogRow> rows = {
+      column_row(1, other_table[0], "true", "false"),
+      column_row(2, other_table[1], "true", "false"),
+      fact_row("public", "environments", "last_error"),
+  };
+  const auto reading = read_catalog(other_table, rows, error);
+  ASSERT_TRUE(reading) << error;
+  EXPECT_EQ(reading->states[0], ColumnState::Missing);
+  EXPECT_EQ(reading->states[1], ColumnState::Unknown);
+  EXPECT_EQ(reading->reasons[1], "neither err_msg nor last_error exists in public.jobs");
 }
 
 // Present, Missing and a missing table (Unknown with a reason) are read from
@@ -146,7 +171,7 @@ TEST(BuildCatalogFacts, HoldsTheFactsAndTheVersion) {
 // The query is parameterised: it reads the three arrays and names no table.
 TEST(CatalogQuery, UsesParametersAndTheCatalog) {
   const std::string query = kCatalogQuery;
-  for (const char* part : {"$1::text[]", "$2::text[]", "$3::text[]", "to_regclass", "attisdropped", "attnum > 0",
+  for (const char* part : {"$1::text[]", "$2::text[]", "$3::text[]", "$4::text[]", "to_regclass", "attisdropped", "attnum > 0",
                            "pg_catalog.pg_attribute"}) {
     EXPECT_NE(query.find(part), std::string::npos) << part;
   }

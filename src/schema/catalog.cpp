@@ -37,6 +37,14 @@ SELECT 'f'::text, NULL::text, n.nspname::text, c.relname::text, a.attname::text,
    AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
    AND n.nspname <> 'information_schema'
    AND n.nspname::text NOT LIKE 'pg\_%'
+UNION ALL
+SELECT 't'::text, NULL::text, n.nspname::text, c.relname::text, ''::text, 'true', 'true'
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relname::text = ANY ($2::text[])
+   AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+   AND n.nspname <> 'information_schema'
+   AND n.nspname::text NOT LIKE 'pg\_%'
 )SQL";
 
 namespace {
@@ -110,6 +118,11 @@ std::optional<CatalogReading> read_catalog(std::span<const sql::PendingColumn> c
       reading.facts.push_back(CatalogFact{*row.column, *row.schema, *row.table});
       continue;
     }
+    if (*row.kind == "t") {
+      // A relation named like a pending table (in any schema): for search_path.
+      reading.facts.push_back(CatalogFact{std::string(), *row.schema, *row.table});
+      continue;
+    }
     if (*row.kind != "c") {
       error = where + ": unexpected kind '" + *row.kind + "'";
       return std::nullopt;
@@ -175,7 +188,13 @@ std::optional<CatalogReading> read_catalog(std::span<const sql::PendingColumn> c
 std::shared_ptr<const sql::CatalogFacts> build_catalog_facts(std::span<const CatalogFact> facts,
                                                             std::uint64_t version) {
   auto built = std::make_shared<sql::CatalogFacts>(version);
-  for (const CatalogFact& fact : facts) built->add(fact.column, fact.schema, fact.table);
+  for (const CatalogFact& fact : facts) {
+    if (fact.column.empty()) {
+      built->add_relation(fact.schema, fact.table);
+    } else {
+      built->add(fact.column, fact.schema, fact.table);
+    }
+  }
   return built;
 }
 

@@ -51,8 +51,22 @@ std::string quote_ident(std::string_view name) {
 }
 
 Analyzer::Analyzer(std::string_view sql, const TokenStream& tokens, const MissingSet& missing,
-                   const CatalogFacts* facts)
-    : sql_(sql), tokens_(tokens), missing_(missing), facts_(facts) {}
+                   const CatalogFacts* facts, const SearchPath* search_path)
+    : sql_(sql), tokens_(tokens), missing_(missing), facts_(facts), search_path_(search_path) {}
+
+std::string_view Analyzer::schema_of(std::string_view relname) const noexcept {
+  if (search_path_ == nullptr) return missing_.default_schema();
+  // PostgreSQL takes the first schema of the path holding a relation of that
+  // name. The relations known are those named like a pending table (and those
+  // with a pending-named column): enough, since any other has no pending column
+  // and no column of a pending name, whatever its schema.
+  for (const std::string& s : search_path_->schemas) {
+    const bool pending_table = std::any_of(missing_.columns().begin(), missing_.columns().end(),
+                                           [&](const PendingColumn& pc) { return pc.schema == s && pc.table == relname; });
+    if (pending_table || (facts_ != nullptr && facts_->has_relation(s, relname))) return s;
+  }
+  return {};  // in none of them: not a table pgshim knows anything about
+}
 
 void Analyzer::block(UntouchedReason reason, std::string detail) {
   if (blocked()) return;  // the first reason is the one reported
@@ -215,7 +229,7 @@ const RangeEntry* Analyzer::relation_entry(const PgQuery__RangeVar& rv, const Sc
     return &e;
   }
   e.kind = RangeEntry::Kind::Relation;
-  e.schema = sv(rv.schemaname).empty() ? missing_.default_schema() : sv(rv.schemaname);
+  e.schema = sv(rv.schemaname).empty() ? schema_of(name) : sv(rv.schemaname);
   e.relname = name;
   if (rv.alias != nullptr && rv.alias->n_colnames > 0 && expands_pending(e)) {
     block(UntouchedReason::Unsupported, "column aliases on table " + std::string(e.schema) + "." +

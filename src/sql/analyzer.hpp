@@ -76,7 +76,7 @@ struct Scope {
 class Analyzer {
  public:
   Analyzer(std::string_view sql, const TokenStream& tokens, const MissingSet& missing,
-           const CatalogFacts* facts);
+           const CatalogFacts* facts, const SearchPath* search_path = nullptr);
 
   // Analyzes statement `index` of the input; stops early once blocked().
   void statement(const PgQuery__RawStmt& raw, std::size_t index);
@@ -208,6 +208,9 @@ class Analyzer {
   // in all_params_ outside an edited range still references, by number.
   [[nodiscard]] std::vector<DroppedParameter> unreferenced_parameters() const;
 
+  // The schema an unqualified table name resolves to (see rewrite()).
+  [[nodiscard]] std::string_view schema_of(std::string_view relname) const noexcept;
+
   RangeEntry& new_entry() { return entries_.emplace_back(); }
   Columns& new_columns() { return columns_.emplace_back(); }
 
@@ -215,6 +218,7 @@ class Analyzer {
   const TokenStream& tokens_;
   const MissingSet& missing_;
   const CatalogFacts* facts_;
+  const SearchPath* search_path_;
 
   std::size_t stmt_index_ = 0;
   std::size_t stmt_end_tok_ = 0;

@@ -67,7 +67,7 @@ const Scope* Analyzer::with_scope(const PgQuery__WithClause* w, Scope& cte_scope
 RangeEntry& Analyzer::dml_target(const PgQuery__RangeVar& rv) {
   RangeEntry& target = new_entry();
   target.kind = RangeEntry::Kind::Relation;
-  target.schema = sv(rv.schemaname).empty() ? missing_.default_schema() : sv(rv.schemaname);
+  target.schema = sv(rv.schemaname).empty() ? schema_of(sv(rv.relname)) : sv(rv.schemaname);
   target.relname = sv(rv.relname);
   target.aliased = rv.alias != nullptr && !sv(rv.alias->aliasname).empty();
   target.refname = target.aliased ? sv(rv.alias->aliasname) : target.relname;

@@ -10,6 +10,7 @@ std::size_t RewriteCache::Hash::operator()(const KeyView& k) const noexcept {
   // Mix the versions in (boost::hash_combine's constant).
   h ^= std::hash<std::uint64_t>{}(k.missing_version) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   h ^= std::hash<std::uint64_t>{}(k.facts_version) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  if (!k.path.empty()) h ^= std::hash<std::string_view>{}(k.path) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h;
 }
 
@@ -19,8 +20,8 @@ RewriteCache::RewriteCache(std::size_t capacity) : capacity_(capacity == 0 ? 1 :
 }
 
 const RewriteResult* RewriteCache::find(std::string_view sql, std::uint64_t missing_version,
-                                        std::uint64_t facts_version) noexcept {
-  auto it = index_.find(KeyView{sql, missing_version, facts_version});
+                                        std::uint64_t facts_version, std::string_view path) noexcept {
+  auto it = index_.find(KeyView{sql, missing_version, facts_version, path});
   if (it == index_.end()) {
     ++misses_;
     return nullptr;
@@ -31,8 +32,8 @@ const RewriteResult* RewriteCache::find(std::string_view sql, std::uint64_t miss
 }
 
 const RewriteResult& RewriteCache::insert(std::string_view sql, std::uint64_t missing_version,
-                                          std::uint64_t facts_version, RewriteResult result) {
-  auto it = index_.find(KeyView{sql, missing_version, facts_version});
+                                          std::uint64_t facts_version, RewriteResult result, std::string_view path) {
+  auto it = index_.find(KeyView{sql, missing_version, facts_version, path});
   if (it != index_.end()) {
     it->second->result = std::move(result);
     entries_.splice(entries_.begin(), entries_, it->second);
@@ -40,21 +41,23 @@ const RewriteResult& RewriteCache::insert(std::string_view sql, std::uint64_t mi
   }
   if (entries_.size() >= capacity_) {
     const Entry& victim = entries_.back();
-    index_.erase(KeyView{victim.key.sql, victim.key.missing_version, victim.key.facts_version});
+    index_.erase(KeyView{victim.key.sql, victim.key.missing_version, victim.key.facts_version, victim.key.path});
     entries_.pop_back();
   }
-  entries_.push_front(Entry{Key{std::string(sql), missing_version, facts_version}, std::move(result)});
+  entries_.push_front(Entry{Key{std::string(sql), missing_version, facts_version, std::string(path)}, std::move(result)});
   const Entry& e = entries_.front();
-  index_.emplace(KeyView{e.key.sql, e.key.missing_version, e.key.facts_version}, entries_.begin());
+  index_.emplace(KeyView{e.key.sql, e.key.missing_version, e.key.facts_version, e.key.path}, entries_.begin());
   return e.result;
 }
 
 const RewriteResult& RewriteCache::get_or_rewrite(std::string_view sql, const MissingSet& missing,
-                                                  const CatalogFacts* facts) {
+                                                  const CatalogFacts* facts, const SearchPath* path) {
   if (missing.empty() || !missing.prefilter().may_reference(sql)) return prefilter_miss_;
   const std::uint64_t facts_version = facts != nullptr ? facts->version() : 0;
-  if (const RewriteResult* hit = find(sql, missing.version(), facts_version)) return *hit;
-  return insert(sql, missing.version(), facts_version, rewrite(sql, missing, facts));
+  // A path is keyed by its text with a marker, so no path equals "no path".
+  const std::string_view path_key = path != nullptr ? std::string_view(path->key.empty() ? "()" : path->key) : std::string_view();
+  if (const RewriteResult* hit = find(sql, missing.version(), facts_version, path_key)) return *hit;
+  return insert(sql, missing.version(), facts_version, rewrite(sql, missing, facts, path), path_key);
 }
 
 void RewriteCache::clear() noexcept {

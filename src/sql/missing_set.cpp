@@ -92,4 +92,71 @@ bool CatalogFacts::has(std::string_view column, std::string_view schema, std::st
   });
 }
 
+void CatalogFacts::add_relation(std::string schema, std::string table) {
+  if (has_relation(schema, table)) return;
+  relations_.emplace_back(std::move(schema), std::move(table));
+}
+
+bool CatalogFacts::has_relation(std::string_view schema, std::string_view table) const noexcept {
+  return std::any_of(relations_.begin(), relations_.end(),
+                     [&](const auto& r) { return r.first == schema && r.second == table; }) ||
+         std::any_of(facts_.begin(), facts_.end(), [&](const Fact& f) { return f.table == table && f.schema == schema; });
+}
+
+std::optional<SearchPath> SearchPath::parse(std::string_view value, std::string_view user) {
+  // The value as SHOW prints it: names separated by commas, each plain (folded
+  // to lower case) or double-quoted (exact, "" for a quote), spaces around.
+  SearchPath out;
+  std::size_t i = 0;
+  auto skip_space = [&] {
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t' || value[i] == '\n')) ++i;
+  };
+  skip_space();
+  if (i == value.size()) return out;  // empty: nothing is searched (but pg_catalog)
+  while (true) {
+    skip_space();
+    std::string name;
+    bool quoted = false;
+    if (i < value.size() && value[i] == '"') {
+      quoted = true;
+      ++i;
+      bool closed = false;
+      while (i < value.size()) {
+        if (value[i] == '"') {
+          if (i + 1 < value.size() && value[i + 1] == '"') {
+            name += '"';
+            i += 2;
+            continue;
+          }
+          closed = true;
+          ++i;
+          break;
+        }
+        name += value[i++];
+      }
+      if (!closed) return std::nullopt;
+    } else {
+      while (i < value.size() && value[i] != ',' && value[i] != ' ' && value[i] != '\t') {
+        const char c = value[i++];
+        name += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      }
+    }
+    if (name.empty()) return std::nullopt;
+    if (name == "$user") {
+      // PostgreSQL's own rule: the session user's schema, if it exists (a
+      // missing schema is simply skipped, as here: no relation is known in it).
+      name = std::string(user);
+    } else if (!quoted && name.find_first_of("\"'();") != std::string::npos) {
+      return std::nullopt;
+    }
+    out.key += std::to_string(name.size()) + ":" + name;  // unambiguous whatever the names hold
+    out.schemas.push_back(std::move(name));
+    skip_space();
+    if (i == value.size()) break;
+    if (value[i] != ',') return std::nullopt;
+    ++i;
+  }
+  return out;
+}
+
 }  // namespace pgshim::sql

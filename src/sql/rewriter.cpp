@@ -34,7 +34,8 @@ namespace {
 
 }  // namespace
 
-RewriteResult rewrite(std::string_view sql, const MissingSet& missing, const CatalogFacts* facts) {
+RewriteResult rewrite(std::string_view sql, const MissingSet& missing, const CatalogFacts* facts,
+                      const SearchPath* search_path) {
   if (missing.empty() || !missing.prefilter().may_reference(sql)) return untouched(UntouchedReason::PrefilterMiss, {});
   // libpg_query reads C strings: a NUL inside the text would end it early, and
   // PostgreSQL rejects such a message anyway.
@@ -47,7 +48,7 @@ RewriteResult rewrite(std::string_view sql, const MissingSet& missing, const Cat
   if (!detail::lex(sql, lexed)) return untouched(UntouchedReason::ParseError, "the scanner rejected the statement");
   const detail::TokenStream tokens(std::move(lexed));
 
-  detail::Analyzer analyzer(sql, tokens, missing, facts);
+  detail::Analyzer analyzer(sql, tokens, missing, facts, search_path);
   const PgQuery__ParseResult& parsed = *tree.tree();
   for (std::size_t i = 0; i < parsed.n_stmts && !analyzer.blocked(); ++i) {
     if (parsed.stmts[i] != nullptr) analyzer.statement(*parsed.stmts[i], i);

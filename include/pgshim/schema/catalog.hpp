@@ -33,7 +33,9 @@ namespace pgshim::schema {
 //   column_exists  'c': 't' or 'f'; 'f' rows: 't'
 // Facts are every relation (table, partitioned table, view, materialized view,
 // foreign table) in a non-system schema with a live column (`attnum > 0`,
-// `NOT attisdropped`) named exactly like a pending column. Names travel as
+// `NOT attisdropped`) named exactly like a pending column; and, as kind 't'
+// rows with an empty column, every such relation named like a pending table
+// (whichever schema: search_path resolution needs them). Names travel as
 // parameters and are compared as stored (already case-folded): no identifier is
 // ever pasted into the SQL text. The table is resolved with to_regclass over the
 // quote_ident-ed qualified name, so search_path plays no part and a missing
@@ -62,7 +64,8 @@ struct CatalogRow {
 };
 inline constexpr int kCatalogRowFields = 7;
 
-// A relation that really has a column of a pending name.
+// A relation that really has a column of a pending name (or, with an empty
+// `column`, a relation named like a pending table).
 struct CatalogFact {
   std::string column;
   std::string schema;

@@ -1,6 +1,6 @@
 #pragma once
 // A bounded LRU cache of rewrite results keyed by (statement text, missing-set
-// version, catalog-facts version). Applications send the same few hundred
+// version, catalog-facts version, search_path). Applications send the same few hundred
 // statement texts over and over, so a hit skips parsing entirely.
 //
 // NOT thread-safe, by design: the proxy keeps one cache per thread, so a lookup
@@ -27,18 +27,18 @@ class RewriteCache {
   // The cached result, marked most recently used; nullptr on a miss. No
   // allocation. The pointer stays valid until the next insert/get_or_rewrite.
   [[nodiscard]] const RewriteResult* find(std::string_view sql, std::uint64_t missing_version,
-                                          std::uint64_t facts_version = 0) noexcept;
+                                          std::uint64_t facts_version = 0, std::string_view path = {}) noexcept;
 
   // Stores `result` (replacing an entry with the same key), evicting the least
   // recently used entry when full. Returns the stored result.
   const RewriteResult& insert(std::string_view sql, std::uint64_t missing_version,
-                              std::uint64_t facts_version, RewriteResult result);
+                              std::uint64_t facts_version, RewriteResult result, std::string_view path = {});
 
   // find(), else rewrite() and insert(). Prefilter misses are answered without
   // touching the cache: recomputing them is cheaper than the entry they would
   // evict. The reference stays valid until the next insert/get_or_rewrite.
   const RewriteResult& get_or_rewrite(std::string_view sql, const MissingSet& missing,
-                                      const CatalogFacts* facts = nullptr);
+                                      const CatalogFacts* facts = nullptr, const SearchPath* path = nullptr);
 
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
@@ -51,11 +51,13 @@ class RewriteCache {
     std::string sql;
     std::uint64_t missing_version;
     std::uint64_t facts_version;
+    std::string path;  // SearchPath::key; empty: the default schema
   };
   struct KeyView {
     std::string_view sql;
     std::uint64_t missing_version;
     std::uint64_t facts_version;
+    std::string_view path;
   };
   struct Entry {
     Key key;
@@ -70,7 +72,7 @@ class RewriteCache {
     using is_transparent = void;
     bool operator()(const KeyView& a, const KeyView& b) const noexcept {
       return a.missing_version == b.missing_version && a.facts_version == b.facts_version &&
-             a.sql == b.sql;
+             a.sql == b.sql && a.path == b.path;
     }
   };
 

@@ -3,6 +3,7 @@
 // right now (MissingSet) and what the caller knows about the other tables of the
 // database (CatalogFacts).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -69,6 +70,11 @@ class CatalogFacts {
   void add(std::string column, std::string schema, std::string table);
   [[nodiscard]] bool has(std::string_view column, std::string_view schema,
                          std::string_view table) const noexcept;
+  // Records that a relation `schema.table` exists. Given for every relation
+  // named like a pending column's table, so that an unqualified name can be
+  // resolved through a session's search_path (a table with a fact exists too).
+  void add_relation(std::string schema, std::string table);
+  [[nodiscard]] bool has_relation(std::string_view schema, std::string_view table) const noexcept;
   // Part of the cache key: bump it whenever the facts change.
   [[nodiscard]] std::uint64_t version() const noexcept { return version_; }
 
@@ -79,7 +85,21 @@ class CatalogFacts {
     std::string table;
   };
   std::vector<Fact> facts_;
+  std::vector<std::pair<std::string, std::string>> relations_;  // schema, table
   std::uint64_t version_ = 0;
+};
+
+// A session's search_path as PostgreSQL resolves unqualified table names with
+// it: schemas in order, already folded, `$user` replaced by the session's user.
+// `key` is its canonical text (part of the rewrite cache key).
+struct SearchPath {
+  std::vector<std::string> schemas;
+  std::string key;
+
+  // From the text of a search_path value (`"$user", public`, `tenant_1,"A b"`)
+  // and the session's user; nullopt when the text does not parse as a list of
+  // names (pgshim then does not know where unqualified names go).
+  [[nodiscard]] static std::optional<SearchPath> parse(std::string_view value, std::string_view user);
 };
 
 // Everything a rewrite reads, bundled for callers that pass it around. `facts` may
@@ -87,6 +107,8 @@ class CatalogFacts {
 struct RewriteContext {
   const MissingSet& missing;
   const CatalogFacts* facts = nullptr;
+  // Where unqualified table names resolve; null: the default schema (public).
+  const SearchPath* search_path = nullptr;
 };
 
 }  // namespace pgshim::sql

@@ -139,10 +139,14 @@ struct RewriteResult {
 // unqualified pending name with other tables in scope is Ambiguous). Never throws
 // on any input; the untouched reasons above say what happened. Untouched bytes of
 // the input are byte-identical in the output; the output parses again.
+// `search_path` (may be null: unqualified tables are in the default schema)
+// resolves unqualified table names as the session's search_path does, against
+// the relations `facts` knows; a pending table found in none of its schemas is
+// not the pending table.
 [[nodiscard]] RewriteResult rewrite(std::string_view sql, const MissingSet& missing,
-                                    const CatalogFacts* facts = nullptr);
+                                    const CatalogFacts* facts = nullptr, const SearchPath* search_path = nullptr);
 [[nodiscard]] inline RewriteResult rewrite(std::string_view sql, const RewriteContext& context) {
-  return rewrite(sql, context.missing, context.facts);
+  return rewrite(sql, context.missing, context.facts, context.search_path);
 }
 
 // Stable lower-case names for logs, metrics and reports.

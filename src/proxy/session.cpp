@@ -585,11 +585,48 @@ std::string Session::answer_upstream(const wire::Authentication& request, std::s
   return "unknown authentication request";
 }
 
+// Runs between the login's ReadyForQuery and the relay: nothing of the
+// client's has been forwarded yet, so the server's next answers are to this
+// query alone. search_path is not reported in ParameterStatus (PostgreSQL 15),
+// and role, database, startup options and postgresql.conf all shape it: asking
+// is the only exact way.
+awaitable<std::optional<std::string>> Session::ask_search_path() {
+  if (!upstream_buffer_.empty()) co_return std::nullopt;  // unsolicited bytes first: do not guess
+  if (co_await upstream_.write(wire::build_query("SHOW search_path"))) co_return std::nullopt;
+  std::optional<std::string> value;
+  bool failed = false;
+  std::string buffer;
+  for (;;) {
+    auto [ec, frame] = co_await read_whole_message(upstream_, buffer, context_.config->max_message_length);
+    if (ec) co_return std::nullopt;
+    const std::string_view message(buffer.data(), frame);
+    const char type = message.front();
+    const std::string_view body = message.substr(wire::kHeaderSize);
+    if (type == static_cast<char>(wire::BackendType::DataRow)) {
+      wire::DataRow row;
+      if (!wire::parse_data_row(body, row) && row.values.size() == 1 && row.values[0]) value = std::string(*row.values[0]);
+    } else if (type == static_cast<char>(wire::BackendType::ErrorResponse)) {
+      failed = true;
+    } else if (type == static_cast<char>(wire::BackendType::ReadyForQuery)) {
+      buffer.erase(0, frame);
+      // Whatever followed belongs to the relay (nothing should).
+      upstream_buffer_ = std::move(buffer);
+      co_return failed ? std::nullopt : value;
+    }
+    buffer.erase(0, frame);
+  }
+}
+
 awaitable<void> Session::relay() {
   const std::uint32_t max_length = context_.config->max_message_length;
   StatementState statements({context_.pending, context_.observer, context_.cache,
                              context_.config->notice_on_rewrite, kMaxReplayBytes,
                              SessionInfo{client_address_, user_, application_name_}});
+  if (context_.pending != nullptr) {
+    auto shown = co_await ask_search_path();
+    if (!shown) spdlog::debug("client {}: search_path unknown: unqualified pending tables are not rewritten", client_address_);
+    statements.start_search_path(std::move(shown), user_);
+  }
   Pump to_server(client_, upstream_, statements.frontend(), max_length);
   Pump to_client(upstream_, client_, statements.backend(), max_length);
   to_server.preload(client_buffer_);

@@ -63,6 +63,9 @@ class Session {
   // Empty string: ok; else the reason it cannot.
   [[nodiscard]] std::string answer_upstream(const wire::Authentication& request, std::string& out);
   [[nodiscard]] awaitable<void> relay();
+  // The session's search_path, asked with SHOW before the relay starts;
+  // nullopt when it cannot be read (then nothing unqualified is resolved).
+  [[nodiscard]] awaitable<std::optional<std::string>> ask_search_path();
   [[nodiscard]] awaitable<void> forward_cancel(std::int32_t process_id, std::int32_t secret_key);
 
   // Sends an ErrorResponse of severity FATAL to the client (best effort).

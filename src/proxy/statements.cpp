@@ -18,6 +18,7 @@ constexpr char kReady = static_cast<char>(wire::BackendType::ReadyForQuery);
 constexpr char kError = static_cast<char>(wire::BackendType::ErrorResponse);
 constexpr char kParseComplete = static_cast<char>(wire::BackendType::ParseComplete);
 constexpr char kCloseComplete = static_cast<char>(wire::BackendType::CloseComplete);
+constexpr char kCommandComplete = static_cast<char>(wire::BackendType::CommandComplete);
 
 constexpr std::string_view kUndefinedColumn = "42703";
 
@@ -143,12 +144,24 @@ FilterAction StatementState::Frontend::on_message(const wire::MessageView& messa
 
 std::string StatementState::Frontend::take_injection() { return std::exchange(s_.to_client_, {}); }
 
+void StatementState::start_search_path(std::optional<std::string> shown, std::string user) {
+  search_path_.start(std::move(shown), std::move(user));
+  search_path_tracked_ = true;
+}
+
+void StatementState::note_search_path(std::string_view sql) {
+  if (!search_path_tracked_ || !sql::may_change_search_path(sql)) return;
+  const auto effects = sql::search_path_effects(sql);
+  if (!effects.empty()) search_path_.sent(effects, status_ != wire::TransactionStatus::Idle);
+}
+
 const sql::RewriteResult* StatementState::rewrite(std::string_view sql, const schema::Snapshot& snapshot) {
   if (!snapshot.missing || snapshot.missing->empty()) return nullptr;
   if (!snapshot.missing->prefilter().may_reference(sql)) return nullptr;
   const auto started = std::chrono::steady_clock::now();
   const auto hits_before = options_.cache->hits();
-  const sql::RewriteResult& result = options_.cache->get_or_rewrite(sql, *snapshot.missing, snapshot.facts.get());
+  const sql::SearchPath* path = search_path_tracked_ ? &search_path_.current() : nullptr;
+  const sql::RewriteResult& result = options_.cache->get_or_rewrite(sql, *snapshot.missing, snapshot.facts.get(), path);
   const bool hit = options_.cache->hits() != hits_before;
   options_.observer->on_cache(hit);
   if (result.rewritten()) {
@@ -182,6 +195,7 @@ FilterAction StatementState::on_query(const wire::MessageView& message, std::str
   wire::Query query;
   if (wire::parse_query(message.body, query)) return FilterAction::Forward;  // the server will say what is wrong
   if (!prepared_.empty()) forget_statements_named_in(query.sql);
+  note_search_path(query.sql);
   const auto snapshot = options_.source->current();
   if (!snapshot) return FilterAction::Forward;
 
@@ -201,6 +215,7 @@ FilterAction StatementState::on_query(const wire::MessageView& message, std::str
 bool StatementState::build_parse(std::string_view name, std::string_view sql, const std::vector<std::uint32_t>& types,
                                  std::string& out) {
   prepared_.erase(std::string(name));
+  note_search_path(sql);
   const auto snapshot = options_.source->current();
   if (!snapshot) return false;
   const sql::RewriteResult* result = rewrite(sql, *snapshot);
@@ -333,6 +348,8 @@ void StatementState::journal_bind(const Prepared& prepared, const wire::Bind& bi
 
 Handling StatementState::Backend::classify(char type) noexcept {
   if (type == kReady || type == kError) return Handling::Inspect;
+  // A SET search_path waits for its transaction's COMMIT or ROLLBACK tag.
+  if (type == kCommandComplete && s_.search_path_.watching_tags()) return Handling::Inspect;
   if (!s_.swallow_.empty()) return Handling::Inspect;
   if (s_.replay_ == Replay::Holding) return Handling::Inspect;  // held back until ReadyForQuery
   if (s_.replay_ == Replay::Sent) {
@@ -355,6 +372,10 @@ FilterAction StatementState::Backend::on_message(const wire::MessageView& messag
   }
   if (message.type == kError) return s_.on_error(message, replacement);
   if (message.type == kReady) return s_.on_ready(message, replacement);
+  if (message.type == kCommandComplete) {
+    wire::CommandComplete done;
+    if (!wire::parse_command_complete(message.body, done)) s_.search_path_.command_complete(done.tag);
+  }
   if (s_.replay_ == Replay::Holding) {
     s_.held_.append(message.frame);
     return FilterAction::Replace;
@@ -397,7 +418,10 @@ FilterAction StatementState::on_error(const wire::MessageView& message, std::str
 
 FilterAction StatementState::on_ready(const wire::MessageView& message, std::string& replacement) {
   wire::ReadyForQuery ready{};
-  if (!wire::parse_ready_for_query(message.body, ready)) status_ = ready.status;
+  if (!wire::parse_ready_for_query(message.body, ready)) {
+    status_ = ready.status;
+    search_path_.ready(static_cast<char>(ready.status));
+  }
   if (outstanding_ > 0) --outstanding_;
   if (replay_ == Replay::Sent) {
     replay_ = Replay::Off;  // answered without an error

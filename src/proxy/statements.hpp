@@ -13,12 +13,14 @@
 // Terminate, ReadyForQuery and ErrorResponse: the relay stays a byte pump.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "pgshim/proxy/pending.hpp"
 #include "pgshim/sql/cache.hpp"
+#include "pgshim/sql/search_path.hpp"
 #include "pgshim/wire/messages.hpp"
 #include "pump.hpp"
 
@@ -38,6 +40,11 @@ class StatementState {
 
   [[nodiscard]] MessageFilter& frontend() noexcept { return frontend_; }
   [[nodiscard]] MessageFilter& backend() noexcept { return backend_; }
+
+  // The session's search_path when its relay starts (its SHOW search_path;
+  // nullopt: unknown) and its user (for `$user`): from then on unqualified
+  // tables resolve through the path the session really has.
+  void start_search_path(std::optional<std::string> shown, std::string user);
 
   [[nodiscard]] bool terminated() const noexcept { return terminated_; }
   [[nodiscard]] bool server_fatal() const noexcept { return server_fatal_; }
@@ -93,6 +100,8 @@ class StatementState {
   // The rewrite of `sql` under the current snapshot (cached), or nullptr when
   // nothing is missing or the prefilter misses.
   const sql::RewriteResult* rewrite(std::string_view sql, const schema::Snapshot& snapshot);
+  // Follows a statement's effect on search_path (SET, RESET, set_config, ...).
+  void note_search_path(std::string_view sql);
   // Builds a Parse for `name` from the client's SQL and types under the current
   // snapshot; registers or forgets the statement. False: send it as it came.
   bool build_parse(std::string_view name, std::string_view sql, const std::vector<std::uint32_t>& types,
@@ -116,6 +125,9 @@ class StatementState {
   wire::TransactionStatus status_ = wire::TransactionStatus::Idle;
   bool terminated_ = false;
   bool server_fatal_ = false;
+
+  sql::SearchPathTracker search_path_;
+  bool search_path_tracked_ = false;
 
   Replay replay_ = Replay::Off;
   bool replay_blocked_ = false;  // the client sent more while a batch awaited its answer

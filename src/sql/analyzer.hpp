@@ -90,6 +90,7 @@ class Analyzer {
   [[nodiscard]] std::vector<TextEdit>& text_edits() noexcept { return text_edits_; }
   [[nodiscard]] std::vector<Edit>& edits() noexcept { return edits_; }
   [[nodiscard]] std::vector<DroppedValue>& dropped_values() noexcept { return dropped_values_; }
+  [[nodiscard]] std::optional<CopyFromFilter>& copy_from() noexcept { return copy_from_; }
   // Parameters no longer referenced once the text edits are applied.
   [[nodiscard]] std::vector<DroppedParameter> dropped_parameters() const;
 
@@ -129,6 +130,9 @@ class Analyzer {
   void explain(const PgQuery__ExplainStmt& e);
   void prepare(const PgQuery__PrepareStmt& p, std::size_t begin);
   void copy(const PgQuery__CopyStmt& c);
+  // COPY t (cols) FROM STDIN with pending columns in cols: the options that
+  // split its data; false (and blocked) for data pgshim cannot split.
+  bool copy_from_filter(const PgQuery__CopyStmt& c, const RangeEntry& target, CopyFromFilter& out);
   const Columns* any_statement(const PgQuery__Node* n, const Scope* parent);
   void with_clause(const PgQuery__WithClause* w, Scope& cte_scope);
 
@@ -232,6 +236,7 @@ class Analyzer {
   std::vector<TextEdit> text_edits_;
   std::vector<Edit> edits_;
   std::vector<DroppedValue> dropped_values_;
+  std::optional<CopyFromFilter> copy_from_;
   std::vector<std::pair<int, std::string>> dropped_param_types_;  // $n -> type, first seen wins
   std::vector<std::pair<int, int>> all_params_;                   // ($n, location) in the input
   bool removed_anything_ = false;

@@ -206,10 +206,8 @@ void Analyzer::copy(const PgQuery__CopyStmt& c) {
     only_renamed = only_renamed && (pc == nullptr || pc->kind == ColumnKind::Renamed);
   }
   if (!any) return;  // no pending column in the list: the server copies what exists
-  if (!only_renamed && c.is_from) {
-    block(UntouchedReason::Copy, "COPY FROM with a pending column in its column list; COPY data is not rewritten");
-    return;
-  }
+  CopyFromFilter filter;
+  if (!only_renamed && c.is_from && !copy_from_filter(c, target, filter)) return;
   // COPY [schema.]table (a, b, c) ...: the relation's tokens, then the list.
   const std::size_t rel_tok = tokens_.at(c.relation->location);
   if (rel_tok == kNoToken) {
@@ -233,14 +231,40 @@ void Analyzer::copy(const PgQuery__CopyStmt& c) {
     block(UntouchedReason::Unsupported, "could not find the column list of COPY");
     return;
   }
-  if (only_renamed && c.is_from) {
-    // The data is the same, only the column is called otherwise. (COPY TO takes
-    // the query form below, so that a HEADER keeps the old name.)
+  if (c.is_from) {
+    // Renamed: the data is the same, only the column is called otherwise.
+    // Pending: the column leaves the list, and its field leaves every data row
+    // (the proxy strips it with `filter`). COPY TO takes the query form below,
+    // so that a HEADER keeps the client's names.
+    std::vector<bool> removed(names.size(), false);
     for (std::size_t i = 0; i < names.size(); ++i) {
       if (pcs[i] == nullptr) continue;
-      add_edit(names[i].begin, names[i].end, quote_ident(pcs[i]->renamed_to));
-      record(EditKind::Renamed, *pcs[i], names[i].begin);
+      if (pcs[i]->kind == ColumnKind::Renamed) {
+        add_edit(names[i].begin, names[i].end, quote_ident(pcs[i]->renamed_to));
+        record(EditKind::Renamed, *pcs[i], names[i].begin);
+        continue;
+      }
+      removed[i] = true;
+      record(EditKind::InsertColumn, *pcs[i], names[i].begin);
+      DroppedValue dv;
+      dv.kind = EditKind::InsertValue;
+      dv.schema = pcs[i]->schema;
+      dv.table = pcs[i]->table;
+      dv.column = pcs[i]->column;
+      dv.statement = stmt_index_;
+      dv.value.column = pcs[i]->column;
+      filter.dropped.push_back(std::move(dv));
     }
+    if (filter.drop.empty()) return;
+    if (copy_from_) {
+      block(UntouchedReason::Copy, "more than one COPY FROM with a pending column in one message");
+      return;
+    }
+    if (!remove_items(names, removed)) {
+      block(UntouchedReason::Copy, "COPY FROM names only pending columns");
+      return;
+    }
+    copy_from_ = std::move(filter);
     return;
   }
   // COPY table (cols) TO: the same rows from a query that reads the pending
@@ -263,6 +287,86 @@ void Analyzer::copy(const PgQuery__CopyStmt& c) {
   query += text(relation);
   query += ")";
   add_edit(relation.begin, static_cast<std::size_t>(tokens_[t].end), std::move(query));
+}
+
+bool Analyzer::copy_from_filter(const PgQuery__CopyStmt& c, const RangeEntry& target, CopyFromFilter& out) {
+  if (c.is_program || !sv(c.filename).empty()) {
+    block(UntouchedReason::Copy, "COPY FROM a server-side file or program with a pending column: the server reads that data");
+    return false;
+  }
+  auto one_char = [&](const PgQuery__DefElem& d, std::optional<char>& into) {
+    const char* s = node_string(d.arg);
+    if (s == nullptr || std::string_view(s).size() != 1) {
+      block(UntouchedReason::Copy, std::string("COPY option ") + sv(d.defname).data() + " is not one character");
+      return false;
+    }
+    into = s[0];
+    return true;
+  };
+  auto column_indices = [&](const PgQuery__DefElem& d, std::vector<std::size_t>& into) {
+    if (is(d.arg, PG_QUERY__NODE__NODE_A_STAR)) {
+      for (std::size_t i = 0; i < c.n_attlist; ++i) into.push_back(i);
+      return true;
+    }
+    if (!is(d.arg, PG_QUERY__NODE__NODE_LIST)) return false;
+    for (std::size_t k = 0; k < d.arg->list->n_items; ++k) {
+      const std::string_view name = sv(node_string(d.arg->list->items[k]));
+      for (std::size_t i = 0; i < c.n_attlist; ++i) {
+        if (sv(node_string(c.attlist[i])) == name) into.push_back(i);
+      }
+    }
+    return true;
+  };
+  for (std::size_t i = 0; i < c.n_options; ++i) {
+    if (!is(c.options[i], PG_QUERY__NODE__NODE_DEF_ELEM)) continue;
+    const PgQuery__DefElem& d = *c.options[i]->def_elem;
+    const std::string_view name = sv(d.defname);
+    if (name == "format") {
+      const std::string_view f = sv(node_string(d.arg));
+      if (f == "binary") {
+        block(UntouchedReason::Copy, "binary COPY FROM with a pending column: binary rows are not rewritten");
+        return false;
+      }
+      out.csv = f == "csv";
+    } else if (name == "delimiter") {
+      if (!one_char(d, out.delimiter)) return false;
+    } else if (name == "quote") {
+      if (!one_char(d, out.quote)) return false;
+    } else if (name == "escape") {
+      if (!one_char(d, out.escape)) return false;
+    } else if (name == "null") {
+      const char* s = node_string(d.arg);
+      if (s == nullptr) return false;
+      out.null_string = s;
+    } else if (name == "header") {
+      // HEADER [true|false|MATCH]: a bare HEADER has no argument.
+      const char* s = node_string(d.arg);
+      const std::string_view v = s != nullptr ? std::string_view(s) : std::string_view();
+      if (is(d.arg, PG_QUERY__NODE__NODE_BOOLEAN)) {
+        out.header = d.arg->boolean->boolval;
+      } else if (is(d.arg, PG_QUERY__NODE__NODE_A_CONST) && d.arg->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+        out.header = d.arg->a_const->ival->ival != 0;
+      } else {
+        out.header = d.arg == nullptr || !(v == "false" || v == "off" || v == "0");
+      }
+    } else if (name == "encoding") {
+      out.encoding = std::string(sv(node_string(d.arg)));
+    } else if (name == "force_not_null") {
+      if (!column_indices(d, out.force_not_null)) return false;
+    } else if (name == "force_null") {
+      if (!column_indices(d, out.force_null)) return false;
+    } else if (name == "default") {
+      block(UntouchedReason::Copy, "COPY FROM ... DEFAULT with a pending column is not rewritten");
+      return false;
+    }
+    // freeze, force_quote (COPY TO only), oids (gone): no effect on splitting.
+  }
+  for (std::size_t i = 0; i < c.n_attlist; ++i) {
+    out.columns.emplace_back(sv(node_string(c.attlist[i])));
+    const PendingColumn* pc = missing_.find(target.schema, target.relname, out.columns.back());
+    if (pc != nullptr && pc->kind != ColumnKind::Renamed) out.drop.push_back(i);
+  }
+  return true;
 }
 
 }  // namespace pgshim::sql::detail

@@ -68,6 +68,19 @@ std::string render_report(const RewriteResult& result) {
       out += '\n';
     }
   }
+  if (result.copy_from) {
+    const CopyFromFilter& f = *result.copy_from;
+    out += "COPY data (";
+    out += f.csv ? "csv" : "text";
+    if (f.header) out += ", header";
+    out += "): every row loses field";
+    out += f.drop.size() > 1 ? "s" : "";
+    for (std::size_t i = 0; i < f.drop.size(); ++i) {
+      out += i == 0 ? " " : ", ";
+      out += std::to_string(f.drop[i] + 1) + " (" + f.columns[f.drop[i]] + ")";
+    }
+    out += " of " + std::to_string(f.columns.size()) + "; the values are journaled\n";
+  }
   return out;
 }
 

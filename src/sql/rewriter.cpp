@@ -98,6 +98,7 @@ RewriteResult rewrite(std::string_view sql, const MissingSet& missing, const Cat
   std::sort(r.edits.begin(), r.edits.end(), [](const Edit& a, const Edit& b) { return a.offset < b.offset; });
   r.dropped_parameters = analyzer.dropped_parameters();
   r.dropped_values = std::move(analyzer.dropped_values());
+  r.copy_from = std::move(analyzer.copy_from());
   return r;
 }
 

@@ -42,6 +42,7 @@
 // not have; a GENERATED ALWAYS column as `c` makes the server reject the statement
 // (an error, never a silent change). No such column named: untouched.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -123,6 +124,27 @@ struct DroppedValue {
   std::vector<StatedValue> key;
 };
 
+// A `COPY table (cols) FROM STDIN` whose column list named pending columns: the
+// rewritten statement lists the others, and every data row the client sends
+// must lose the same fields. What the proxy needs to strip them (the COPY's own
+// options, as written; unset ones take PostgreSQL's defaults).
+struct CopyFromFilter {
+  bool csv = false;                       // FORMAT csv (else text; binary is never filtered)
+  std::optional<char> delimiter;
+  std::optional<char> quote;
+  std::optional<char> escape;
+  std::optional<std::string> null_string;
+  bool header = false;                    // HEADER / HEADER MATCH
+  std::string encoding;                   // ENCODING option, "" when not given
+  std::vector<std::string> columns;       // the client's column list, in order
+  std::vector<std::size_t> drop;          // indices of the pending columns in it
+  std::vector<std::size_t> force_not_null;
+  std::vector<std::size_t> force_null;
+  // One per dropped column, for the journal (kind InsertValue, row 0, no key:
+  // the key comes from each data row's other fields).
+  std::vector<DroppedValue> dropped;
+};
+
 struct RewriteResult {
   Outcome outcome = Outcome::Untouched;
   UntouchedReason reason = UntouchedReason::None;
@@ -131,6 +153,8 @@ struct RewriteResult {
   std::vector<Edit> edits;
   std::vector<DroppedParameter> dropped_parameters;
   std::vector<DroppedValue> dropped_values;
+  // Set when the statement is a COPY FROM STDIN that lost pending columns.
+  std::optional<CopyFromFilter> copy_from;
 
   [[nodiscard]] bool rewritten() const noexcept { return outcome == Outcome::Rewritten; }
 };

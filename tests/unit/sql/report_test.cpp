@@ -30,11 +30,19 @@ TEST(Report, RewrittenListsEverything) {
   EXPECT_NE(text.find("= $1 (statement 1, row 1) where id = $2"), std::string::npos) << text;
 }
 
+// A COPY FROM that lost a column says which field every data row loses.
+TEST(Report, CopyFromNamesTheStrippedField) {
+  const MissingSet set = make_set();
+  EXPECT_EQ(render_report(rewrite("COPY environments (id, last_error) FROM STDIN", set)),
+            "rewritten:\n  COPY environments (id) FROM STDIN\nedits (1):\n  insert-column public.environments.last_error at "
+            "offset 23\nCOPY data (text): every row loses field 2 (last_error) of 2; the values are journaled\n");
+}
+
 // An untouched report names the reason and its detail on one line.
 TEST(Report, UntouchedShowsReason) {
   const MissingSet set = make_set();
-  EXPECT_EQ(render_report(rewrite("COPY environments (id, last_error) FROM STDIN", set)),
-            "untouched (copy): COPY FROM with a pending column in its column list; COPY data is not rewritten\n");
+  EXPECT_EQ(render_report(rewrite("COPY environments (id, last_error) FROM STDIN (FORMAT binary)", set)),
+            "untouched (copy): binary COPY FROM with a pending column: binary rows are not rewritten\n");
   EXPECT_EQ(render_report(rewrite("SELECT 1", set)), "untouched (prefilter-miss)\n");
 }
 

@@ -338,9 +338,9 @@ select id, name from environments where status = 'RUNNING'
 select last_error from environments where
 -- expect: untouched parse-error
 
--- case: hand-copy-untouched
+-- case: hand-copy-from-only-pending-untouched
 -- exec: no
-COPY environments (id, last_error) FROM STDIN
+COPY environments (last_error) FROM STDIN
 -- expect: untouched copy
 
 -- case: hand-copy-query
@@ -556,7 +556,7 @@ select NULL::text AS "last_error" from environments where id = 'env_1'; update e
 
 -- case: hand-multi-statement-copy-blocks
 -- exec: no
-select last_error from environments; copy environments (last_error) from stdin
+select last_error from environments; copy environments (last_error) from program 'cat'
 -- expect: untouched copy
 
 -- case: hand-distinct-on-output

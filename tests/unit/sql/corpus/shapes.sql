@@ -93,9 +93,26 @@ COPY (SELECT id, NULL::text AS "last_error", name FROM public.environments) TO S
 COPY environments TO STDOUT
 -- expect: untouched prefilter-miss
 
--- case: shape-copy-from-untouched
+-- case: shape-copy-from-csv
 -- exec: no
 COPY environments (id, name, last_error) FROM STDIN WITH (FORMAT csv)
+-- expect:
+COPY environments (id, name) FROM STDIN WITH (FORMAT csv)
+
+-- case: shape-copy-from-middle-legacy-options
+-- exec: no
+copy public.environments (id, "last_error", name, user_id) from stdin csv header
+-- expect:
+copy public.environments (id, name, user_id) from stdin csv header
+
+-- case: shape-copy-from-binary-untouched
+-- exec: no
+COPY environments (id, last_error) FROM STDIN (FORMAT binary)
+-- expect: untouched copy
+
+-- case: shape-copy-from-file-untouched
+-- exec: no
+COPY environments (id, last_error) FROM '/tmp/environments.csv'
 -- expect: untouched copy
 
 -- case: shape-merge-update-insert

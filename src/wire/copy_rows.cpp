@@ -205,6 +205,7 @@ CopyRowFilter::CopyRowFilter(CopyRowSpec spec)
       null_string_(spec.null_string.value_or(spec.format == CopyFormat::Csv ? "" : "\\N")),
       field_count_(spec.field_count),
       max_row_length_(spec.max_row_length),
+      csv_end_marker_(spec.csv_end_marker),
       dropped_(index_mask(spec.drop, spec.field_count)),
       force_not_null_(index_mask(spec.force_not_null, spec.field_count)),
       force_null_(index_mask(spec.force_null, spec.field_count)),
@@ -271,16 +272,27 @@ std::optional<std::string> CopyRowFilter::decode(std::string_view raw, std::size
 std::error_code CopyRowFilter::complete_row(std::string_view row, std::string& out, std::vector<CopyRowValues>* rows) {
   const std::string_view content = row.substr(0, content_len_);
   const std::uint64_t line = current_line();
+  // "\." is the end-of-data marker only alone on a line with its line ending:
+  // at the end of the data without one, text-format servers reject it ("end-
+  // of-copy marker corrupt"), and CSV reads it as a value (NO_END_OF_COPY).
+  const bool has_eol = row.size() > content_len_;
+  const bool marker_ends_data = format_ == CopyFormat::Text || csv_end_marker_;
 
-  // The end-of-data line passes through unchanged; the server ignores
-  // everything after it until CopyDone, so the filter stops splitting.
-  if (content == "\\.") {
-    out.append(row);
-    ++lines_;
-    phase_ = Phase::Ended;
-    start_row();
-    pending_.clear();
-    return {};
+  if (content == "\\." && marker_ends_data) {
+    if (!has_eol && format_ == CopyFormat::Text) {
+      return fail(CopyErrc::MisplacedEndMarker, "COPY data line " + std::to_string(line) +
+                                                    ": end-of-copy marker \\. has no line ending");
+    }
+    if (has_eol) {
+      // It passes through unchanged; the server ignores everything after it
+      // until CopyDone, so the filter stops splitting.
+      out.append(row);
+      ++lines_;
+      phase_ = Phase::Ended;
+      start_row();
+      pending_.clear();
+      return {};
+    }
   }
 
   if (fields_ != field_count_) {
@@ -305,7 +317,7 @@ std::error_code CopyRowFilter::complete_row(std::string_view row, std::string& o
     }
     // In CSV "a,\." minus its first field would read as the end of the data and
     // silently end the COPY there.
-    if (std::string_view(out).substr(mark) == "\\.") {
+    if (marker_ends_data && has_eol && std::string_view(out).substr(mark) == "\\.") {
       out.resize(mark);
       return fail(CopyErrc::EndMarkerCollision,
                   "COPY data line " + std::to_string(line) +

@@ -1,6 +1,6 @@
 // Fuzzes CopyRowFilter. The first three input bytes pick the spec (format,
 // header, width, stripped fields, delimiter, quote, escape, NULL string, row
-// limit, cut points); the rest is the COPY data. Checks the contract, not just
+// limit, CSV end marker, cut points); the rest is the COPY data. Checks the contract, not just
 // the absence of crashes:
 //   - split invariance: fed whole, cut at two fuzzer-chosen points, and one
 //     byte at a time, the output bytes, error, message and rows are identical;
@@ -98,6 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const char* const kNulls[] = {nullptr, "", "NULL", "\\N"};
   if (const char* null = kNulls[(b1 >> 6) & 3]) spec.null_string = null;
   spec.max_row_length = (b2 & 1) != 0 ? 16 + (b2 >> 1) : kDefaultMaxRowLength;
+  spec.csv_end_marker = (b2 & 0x80) == 0;
 
   // A well-formed header line, for the re-split check below: a header of
   // another width passes the first filter unchanged, and the second one (with

@@ -48,8 +48,9 @@ enum class CopyErrc {
   RowTooLong,          // a row (line ending included) is longer than max_row_length
   UnterminatedQuote,   // CSV: the data ends inside a quoted field
   BadLineEnding,       // a line ending differs from the first line's, as the server rejects
-  MisplacedEndMarker,  // text: \. anywhere but alone on a line
+  MisplacedEndMarker,  // text: \. anywhere but alone on a line with its line ending
   EndMarkerCollision,  // CSV: stripping would turn a row into the \. end-of-data line
+                       // (only where the server ends CSV data there: csv_end_marker)
 };
 
 [[nodiscard]] const std::error_category& copy_category() noexcept;
@@ -83,6 +84,10 @@ struct CopyRowSpec {
   std::vector<std::size_t> force_not_null;  // FORCE_NOT_NULL fields (csv), for decoding only
   std::vector<std::size_t> force_null;      // FORCE_NULL fields (csv), for decoding only
   std::size_t max_row_length = kDefaultMaxRowLength;
+  // Whether the server ends CSV data at a line "\\." (PostgreSQL up to 17; 18
+  // reads it as a value, only psql still treats it as the end). The lead sets
+  // it from the server_version ParameterStatus. Text format always ends there.
+  bool csv_end_marker = true;
 };
 
 // Checks a spec against PostgreSQL's own option rules (copy.c,
@@ -178,6 +183,7 @@ class CopyRowFilter {
   std::string null_string_;
   std::size_t field_count_;
   std::size_t max_row_length_;
+  bool csv_end_marker_;
   std::vector<bool> dropped_;         // by field index
   std::vector<bool> force_not_null_;  // by field index
   std::vector<bool> force_null_;      // by field index

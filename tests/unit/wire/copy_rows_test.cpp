@@ -34,6 +34,8 @@ struct Spec {
   [[nodiscard]] Spec max_row(std::size_t m) const { Spec c = *this; c.s.max_row_length = m; return c; }
   [[nodiscard]] Spec force_not_null(std::vector<std::size_t> f) const { Spec c = *this; c.s.force_not_null = std::move(f); return c; }
   [[nodiscard]] Spec force_null(std::vector<std::size_t> f) const { Spec c = *this; c.s.force_null = std::move(f); return c; }
+  // A PostgreSQL 18 server: CSV "\." is a value, not the end of the data.
+  [[nodiscard]] Spec pg18() const { Spec c = *this; c.s.csv_end_marker = false; return c; }
 };
 Spec text(std::size_t fields, std::vector<std::size_t> drop) {
   return Spec{CopyRowSpec{.format = CopyFormat::Text, .field_count = fields, .drop = std::move(drop)}};
@@ -207,7 +209,10 @@ const FilterCase kTextCases[] = {
      "1\ta\n\\.\nignored\tby\tserver\tanyway\n", "ok", {"1@1 ['1', 'a', 'e']"}},
     {"TextEndMarkerCrLf", text(3, {2}), "1\ta\te\r\n\\.\r\n", "1\ta\r\n\\.\r\n", "ok", {"1@1 ['1', 'a', 'e']"}},
     {"TextEndMarkerCr", text(3, {2}), "1\ta\te\r\\.\rx", "1\ta\r\\.\rx", "ok", {"1@1 ['1', 'a', 'e']"}},
-    {"TextEndMarkerAtFinish", text(3, {2}), "1\ta\te\n\\.", "1\ta\n\\.", "ok", {"1@1 ['1', 'a', 'e']"}},
+    {"TextEndMarkerWithoutLineEnding", text(3, {2}), "1\ta\te\n\\.", "1\ta\n", "MisplacedEndMarker",
+     {"1@1 ['1', 'a', 'e']"}, "line 2: end-of-copy marker \\. has no line ending"},
+    {"TextEndMarkerEvenWithCsvEndMarkerOff", text(3, {2}).pg18(), "1\ta\te\n\\.\nx\n", "1\ta\n\\.\nx\n", "ok",
+     {"1@1 ['1', 'a', 'e']"}},
     {"TextHeader", text(3, {2}).header(), "id\tname\tlast_error\n1\ta\te\n", "id\tname\n1\ta\n", "ok",
      {"1@2 ['1', 'a', 'e']"}},
     {"TextHeaderOtherWidthPassesThrough", text(3, {2}).header(), "some header\n1\ta\te\n", "some header\n1\ta\n",
@@ -276,6 +281,12 @@ const FilterCase kCsvCases[] = {
     {"CsvEndMarkerCrLf", csv(3, {2}), "1,a,e\r\n\\.\r\n", "1,a\r\n\\.\r\n", "ok", {"1@1 ['1', 'a', 'e']"}},
     {"CsvQuotedEndMarkerIsData", csv(2, {1}), "\"\\.\",x\n", "\"\\.\"\n", "ok", {"1@1 ['\\\\.', 'x']"}},
     {"CsvEndMarkerWithMoreIsData", csv(3, {2}), "\\.,x,y\n", "\\.,x\n", "ok", {"1@1 ['\\\\.', 'x', 'y']"}},
+    {"CsvEndMarkerWithoutLineEndingIsData", csv(3, {2}), "1,a,e\n\\.", "1,a\n", "WrongFieldCount",
+     {"1@1 ['1', 'a', 'e']"}, "line 2 has 1 fields"},
+    {"CsvStrippedToEndMarkerAtEndIsData", csv(2, {0}), "x,\\.", "\\.", "ok", {"1@1 ['x', '\\\\.']"}},
+    {"CsvEndMarkerIsDataOnPg18", csv(3, {2}).pg18(), "1,a,e\n\\.\n", "1,a\n", "WrongFieldCount",
+     {"1@1 ['1', 'a', 'e']"}, "line 2 has 1 fields"},
+    {"CsvNoCollisionOnPg18", csv(2, {0}).pg18(), "x,\\.\n", "\\.\n", "ok", {"1@1 ['x', '\\\\.']"}},
     {"CsvHeaderMatch", csv(3, {2}).header(), "id,name,last_error\r\n1,a,e\r\n", "id,name\r\n1,a\r\n", "ok",
      {"1@2 ['1', 'a', 'e']"}},
     {"CsvHeaderQuotedNames", csv(3, {1}).header(), "\"id\",\"last,error\",name\n1,a,e\n", "\"id\",name\n1,e\n",

@@ -24,12 +24,18 @@
 // feed()/finish() return a CopyErrc and error_message() says which line and
 // why. The caller then fails the COPY (CopyFail to the server, an
 // ErrorResponse with SQLSTATE 22P04 bad_copy_file_format to the client) rather
-// than send data it may have cut wrongly. Nothing here throws, logs or does I/O.
+// than send data it may have cut wrongly. Lines the server would reject as
+// malformed (a stray \r or \n, a misplaced \.) are refused here too; a header
+// line of another width passes unchanged (HEADER skips it unread, HEADER
+// MATCH rejects it itself).
+// Nothing here throws, logs or does I/O.
 //
-// Precondition: the client encoding is ASCII-safe (UTF8, SQL_ASCII, LATIN*,
-// EUC_*, ...). In SJIS, BIG5, GBK, UHC and GB18030 a multibyte character may
-// contain the byte of '\\' or of the delimiter, which the server skips with
-// pg_encoding_mblen; the caller must not build a filter for those encodings.
+// Precondition: the data's encoding (client_encoding, or the COPY's ENCODING
+// option) is ASCII-safe: every byte of a multibyte character has the high bit
+// set (UTF8, SQL_ASCII, LATIN*, EUC_*, ...). The server converts to the
+// database encoding before it splits; the filter sees the client's bytes, and
+// in SJIS, BIG5, GBK, UHC or GB18030 a character may contain the byte of '\\'
+// or of the delimiter. The caller must not build a filter for those.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -81,6 +87,7 @@ struct CopyRowSpec {
   bool header = false;                      // HEADER or HEADER MATCH: line 1 names the columns
   std::size_t field_count = 0;              // fields per row: the client's column list
   std::vector<std::size_t> drop;            // 0-based fields to strip: >= 1, < field_count, not all
+                                            // (duplicates are ignored)
   std::vector<std::size_t> force_not_null;  // FORCE_NOT_NULL fields (csv), for decoding only
   std::vector<std::size_t> force_null;      // FORCE_NULL fields (csv), for decoding only
   std::size_t max_row_length = kDefaultMaxRowLength;
@@ -102,13 +109,18 @@ struct CopyRowSpec {
 // the stripped values with the row's key columns.
 struct CopyRowValues {
   std::uint64_t row_number;  // 1-based among data rows; the header line is not counted
-  std::uint64_t line;        // 1-based line of the stream, header included (as the server's CONTEXT)
+  // 1-based logical line of the stream, header included. The server's CONTEXT
+  // line also counts newlines inside CSV quotes, so it can be larger there.
+  std::uint64_t line;
   // Every field of the row in the client's column order, decoded as the server
   // would (text: escapes resolved; CSV: unquoted and undoubled; FORCE_* applied);
   // std::nullopt is SQL NULL. The stripped ones are at the indices of spec.drop.
   std::vector<std::optional<std::string>> fields;
 };
 
+// Neither decoder knows the DEFAULT marker (PostgreSQL 16): a field equal to
+// it decodes as that string.
+//
 // Decodes one raw text-format field as CopyReadAttributesText does: the raw
 // bytes equal to `null_string` are NULL; otherwise \b \f \n \r \t \v, octal
 // \o \oo \ooo, hex \xh \xhh, and \c -> c for any other c; a lone backslash at
@@ -130,8 +142,11 @@ class CopyRowFilter {
   // the start: error() is InvalidSpec and every feed()/finish() returns it.
   explicit CopyRowFilter(CopyRowSpec spec);
 
-  // Appends to `out` the filtered bytes of every row that `bytes` completes,
-  // and to `rows` (when not null) the decoded values of each such data row.
+  // Appends to `out` the filtered bytes of every row that `bytes` completes
+  // (never part of a row: `out` may stay empty, and the caller need not send
+  // an empty CopyData), and to `rows` (when not null; appended, not cleared)
+  // the decoded values of each such data row. A stripped row is the original
+  // minus each stripped field and one delimiter next to it, line ending kept.
   // After the end-of-data line (\.) all bytes pass through unchanged: the
   // server ignores them. Returns {} or the failure; on failure `out` may hold
   // the rows completed before the failing one, and the filter stays failed
@@ -140,8 +155,9 @@ class CopyRowFilter {
                                      std::vector<CopyRowValues>* rows = nullptr);
 
   // At CopyDone: flushes a final row that has no line ending. Fails with
-  // UnterminatedQuote when the data ends inside a CSV quoted field. Afterwards
-  // the filter passes any further bytes through unchanged.
+  // UnterminatedQuote when the data ends inside a CSV quoted field (and with
+  // the row errors of feed() for that final row, or MisplacedEndMarker for a
+  // text "\." without its line ending). Afterwards further bytes pass through.
   [[nodiscard]] std::error_code finish(std::string& out, std::vector<CopyRowValues>* rows = nullptr);
 
   [[nodiscard]] std::error_code error() const noexcept { return error_; }

@@ -106,7 +106,9 @@ std::error_code validate_copy_row_spec(const CopyRowSpec& spec, std::string& why
   if (null_string.find_first_of("\r\n") != std::string::npos) {
     return bad("the COPY NULL string cannot contain newline or carriage return");
   }
-  if (null_string.find(delimiter) != std::string::npos) return bad("the COPY delimiter must not appear in the NULL string");
+  if (null_string.find(delimiter) != std::string::npos) {
+    return bad("the COPY delimiter must not appear in the NULL string");
+  }
 
   if (spec.field_count < 2) return bad("the column list must have at least two fields to strip one");
   if (spec.drop.empty()) return bad("no field to strip");
@@ -166,7 +168,8 @@ std::optional<std::string> decode_text_field(std::string_view raw, std::string_v
   return v;
 }
 
-std::optional<std::string> decode_csv_field(std::string_view raw, char quote, char escape, std::string_view null_string) {
+std::optional<std::string> decode_csv_field(std::string_view raw, char quote, char escape,
+                                            std::string_view null_string) {
   // A field with any quote char had a quoted section (saw_quote in the server),
   // which makes it a value even when it reads like the NULL string.
   if (raw.find(quote) == std::string_view::npos && raw == null_string) return std::nullopt;
@@ -489,8 +492,8 @@ std::error_code CopyRowFilter::finish(std::string& out, std::vector<CopyRowValue
       break;
     case Scan::CsvQuoted:
     case Scan::CsvQuotedEscape:
-      return fail(CopyErrc::UnterminatedQuote,
-                  "unterminated CSV quoted field at the end of COPY data (line " + std::to_string(current_line()) + ")");
+      return fail(CopyErrc::UnterminatedQuote, "unterminated CSV quoted field at the end of COPY data (line " +
+                                                   std::to_string(current_line()) + ")");
     case Scan::AfterCr:
       if (eol_ == Eol::CrNl) {
         return fail(CopyErrc::BadLineEnding, "COPY data line " + std::to_string(current_line()) + ": " +

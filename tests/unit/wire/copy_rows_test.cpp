@@ -32,8 +32,16 @@ struct Spec {
   [[nodiscard]] Spec escape(char e) const { Spec c = *this; c.s.escape = e; return c; }
   [[nodiscard]] Spec null(std::string n) const { Spec c = *this; c.s.null_string = std::move(n); return c; }
   [[nodiscard]] Spec max_row(std::size_t m) const { Spec c = *this; c.s.max_row_length = m; return c; }
-  [[nodiscard]] Spec force_not_null(std::vector<std::size_t> f) const { Spec c = *this; c.s.force_not_null = std::move(f); return c; }
-  [[nodiscard]] Spec force_null(std::vector<std::size_t> f) const { Spec c = *this; c.s.force_null = std::move(f); return c; }
+  [[nodiscard]] Spec force_not_null(std::vector<std::size_t> f) const {
+    Spec c = *this;
+    c.s.force_not_null = std::move(f);
+    return c;
+  }
+  [[nodiscard]] Spec force_null(std::vector<std::size_t> f) const {
+    Spec c = *this;
+    c.s.force_null = std::move(f);
+    return c;
+  }
   // A PostgreSQL 18 server: CSV "\." is a value, not the end of the data.
   [[nodiscard]] Spec pg18() const { Spec c = *this; c.s.csv_end_marker = false; return c; }
 };

@@ -344,6 +344,11 @@ std::error_code CopyRowFilter::complete_row(std::string_view row, std::string& o
   return {};
 }
 
+// A row that starts and ends inside `in` is emitted straight from `in`; only a
+// row that a chunk boundary cuts is copied, into pending_, until its line
+// ending arrives. The scanner never looks at a byte twice: its state (scan_,
+// pos_, fields_, field_starts_) carries over between calls, so where the
+// chunks are cut cannot change where rows and fields end.
 std::error_code CopyRowFilter::feed(std::string_view in, std::string& out, std::vector<CopyRowValues>* rows) {
   if (error_) return error_;
   const bool csv = format_ == CopyFormat::Csv;

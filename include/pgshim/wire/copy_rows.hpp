@@ -91,7 +91,7 @@ struct CopyRowSpec {
   std::vector<std::size_t> force_not_null;  // FORCE_NOT_NULL fields (csv), for decoding only
   std::vector<std::size_t> force_null;      // FORCE_NULL fields (csv), for decoding only
   std::size_t max_row_length = kDefaultMaxRowLength;
-  // Whether the server ends CSV data at a line "\\." (PostgreSQL up to 17; 18
+  // Whether the server ends CSV data at a line "\." (PostgreSQL up to 17; 18
   // reads it as a value, only psql still treats it as the end). The lead sets
   // it from the server_version ParameterStatus. Text format always ends there.
   bool csv_end_marker = true;

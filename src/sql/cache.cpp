@@ -55,7 +55,8 @@ const RewriteResult& RewriteCache::get_or_rewrite(std::string_view sql, const Mi
   if (missing.empty() || !missing.prefilter().may_reference(sql)) return prefilter_miss_;
   const std::uint64_t facts_version = facts != nullptr ? facts->version() : 0;
   // A path is keyed by its text with a marker, so no path equals "no path".
-  const std::string_view path_key = path != nullptr ? std::string_view(path->key.empty() ? "()" : path->key) : std::string_view();
+  std::string_view path_key;
+  if (path != nullptr) path_key = path->key.empty() ? std::string_view("()") : std::string_view(path->key);
   if (const RewriteResult* hit = find(sql, missing.version(), facts_version, path_key)) return *hit;
   return insert(sql, missing.version(), facts_version, rewrite(sql, missing, facts, path), path_key);
 }

@@ -18,6 +18,7 @@ Run with Debian's /usr/bin/python3 (python3-psycopg).
 """
 import os
 import re
+import time
 import sys
 
 import psycopg
@@ -92,10 +93,15 @@ def main():
     expect_refused("scram user, wrong password", "pgshim_scram", "wrong-pass")
     expect_refused("unknown user", "no_such_user", "scram-pass")
     expect_refused("md5 user, wrong password", "pgshim_md5", "wrong-pass")
-    log = log_text()
+    # The client sees the refusal before pgshim has written its "closed" line,
+    # so wait (bounded) for each line rather than reading the log once.
     for user in ("pgshim_scram", "no_such_user", "pgshim_md5"):
-        if not re.search(rf'user={user} .*bytes_in=0 bytes_out=0 reason="authentication failed"', log):
-            raise Failure(f"pgshim's log shows no refusal without upstream traffic for {user}:\n{log}")
+        pattern = re.compile(rf'user={user} .*bytes_in=0 bytes_out=0 reason="authentication failed"')
+        deadline = time.monotonic() + 10
+        while not pattern.search(log := log_text()):
+            if time.monotonic() > deadline:
+                raise Failure(f"pgshim's log shows no refusal without upstream traffic for {user}:\n{log}")
+            time.sleep(0.05)
     print(f"ok   [{NAME}] pgshim refused the wrong passwords itself (bytes_in=0 upstream)")
 
     # 3. The md5 user: pgshim checks the stored hash and answers the server's md5.

@@ -328,6 +328,12 @@ awaitable<Session::Outcome> Session::relay_authentication() {
       }
     } else if (type == static_cast<char>(wire::BackendType::ReadyForQuery)) {
       ready = true;
+    } else if (type == static_cast<char>(wire::BackendType::ParameterStatus)) {
+      wire::ParameterStatus status;
+      if (!wire::parse_parameter_status(body, status)) {
+        if (status.name == "client_encoding") client_encoding_ = std::string(status.value);
+        if (status.name == "server_version") server_major_ = std::atoi(std::string(status.value).c_str());
+      }
     } else if (type == static_cast<char>(wire::BackendType::ErrorResponse)) {
       fatal = true;
       if (withdrew_plus && client_claimed_binding && upstream_.is_tls()) {
@@ -622,6 +628,7 @@ awaitable<void> Session::relay() {
   StatementState statements({context_.pending, context_.observer, context_.cache,
                              context_.config->notice_on_rewrite, kMaxReplayBytes,
                              SessionInfo{client_address_, user_, application_name_}});
+  statements.set_server_parameters(client_encoding_, server_major_);
   if (context_.pending != nullptr) {
     auto shown = co_await ask_search_path();
     if (!shown) spdlog::debug("client {}: search_path unknown: unqualified pending tables are not rewritten", client_address_);

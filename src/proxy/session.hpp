@@ -80,6 +80,8 @@ class Session {
   Stream upstream_;
   std::string client_address_;
   std::string application_name_;  // from the StartupMessage (alerts name it)
+  std::string client_encoding_;   // from the login's ParameterStatus (COPY data splitting)
+  int server_major_ = 0;          // server_version's major number
   std::chrono::steady_clock::time_point started_;
 
   // Bytes read from a leg during start-up and authentication that belong to

@@ -19,6 +19,10 @@ constexpr char kError = static_cast<char>(wire::BackendType::ErrorResponse);
 constexpr char kParseComplete = static_cast<char>(wire::BackendType::ParseComplete);
 constexpr char kCloseComplete = static_cast<char>(wire::BackendType::CloseComplete);
 constexpr char kCommandComplete = static_cast<char>(wire::BackendType::CommandComplete);
+constexpr char kCopyData = static_cast<char>(wire::FrontendType::CopyData);
+constexpr char kCopyDone = static_cast<char>(wire::FrontendType::CopyDone);
+constexpr char kCopyFail = static_cast<char>(wire::FrontendType::CopyFail);
+constexpr char kCopyInResponse = static_cast<char>(wire::BackendType::CopyInResponse);
 
 constexpr std::string_view kUndefinedColumn = "42703";
 
@@ -82,6 +86,9 @@ Handling StatementState::Frontend::classify(char type) noexcept {
   if (type == '\0') return Handling::Reject;  // a start-up packet after authentication
   if (type == kTerminate) return Handling::Inspect;
   if (!s_.active()) return Handling::Relay;
+  if (s_.copy_in_ && s_.copy_in_->filter && (type == kCopyData || type == kCopyDone || type == kCopyFail)) {
+    return Handling::Inspect;  // rows lose the pending fields on their way
+  }
   if (s_.replay_ == Replay::Recording) return Handling::Inspect;  // every message of the batch is copied
   if (s_.replay_ == Replay::Sent || s_.replay_ == Replay::Holding) {
     // The client sent more before the batch's answer: the server will have run
@@ -123,6 +130,13 @@ FilterAction StatementState::Frontend::on_message(const wire::MessageView& messa
       break;
     case kSync:
       ++s_.outstanding_;
+      break;
+    case kCopyData:
+      if (s_.copy_in_ && s_.copy_in_->filter) action = s_.on_copy_data(message, replacement);
+      break;
+    case kCopyDone:
+    case kCopyFail:
+      if (s_.copy_in_ && s_.copy_in_->filter) action = s_.on_copy_end(message, replacement);
       break;
     default:
       break;
@@ -207,9 +221,131 @@ FilterAction StatementState::on_query(const wire::MessageView& message, std::str
   }
   const sql::RewriteResult* result = rewrite(query.sql, *snapshot);
   if (!result || !result->rewritten()) return FilterAction::Forward;
+  if (result->copy_from && !accept_copy_from(*result->copy_from)) return FilterAction::Forward;
   journal_literals(*result);
   replacement = wire::build_query(result->sql);
   return FilterAction::Replace;
+}
+
+void StatementState::set_server_parameters(std::string client_encoding, int server_major) {
+  if (!client_encoding.empty()) client_encoding_ = std::move(client_encoding);
+  if (server_major > 0) server_major_ = server_major;
+}
+
+// ---- COPY FROM ---------------------------------------------------------------------
+//
+// The rewritten COPY lists the client's columns less the pending ones. When the
+// server answers CopyInResponse, a CopyRowFilter starts stripping those fields
+// from the CopyData stream (rows span messages; the filter keeps the partial
+// tail), and the CopyInResponse is given the client's own column count. Data
+// pgshim cannot split with certainty fails the COPY: CopyFail to the server,
+// and the server's answer replaced by a 22P04 ErrorResponse that says why;
+// the client's remaining CopyData is dropped (the server would drop it too).
+
+namespace {
+
+// Encodings in which a multibyte character may contain the byte of '\\' or a
+// delimiter (PostgreSQL's client-only encodings): the rows cannot be split on bytes.
+bool ascii_unsafe_encoding(std::string_view encoding) {
+  std::string e;
+  for (char c : encoding) {
+    if (c != '_' && c != '-') e += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  }
+  return e == "SJIS" || e == "SHIFTJIS" || e == "SHIFTJIS2004" || e == "BIG5" || e == "GBK" || e == "UHC" ||
+         e == "GB18030" || e == "JOHAB" || e == "WIN932" || e == "WIN936" || e == "WIN949" || e == "WIN950" ||
+         e == "CP932" || e == "CP936" || e == "CP949" || e == "CP950";
+}
+
+}  // namespace
+
+bool StatementState::accept_copy_from(const sql::CopyFromFilter& what) {
+  const std::string& encoding = what.encoding.empty() ? client_encoding_ : what.encoding;
+  std::string why;
+  if (ascii_unsafe_encoding(encoding)) {
+    why = "client encoding " + encoding + " cannot be split byte by byte";
+  } else {
+    CopyIn in;
+    in.what = what;
+    in.spec.format = what.csv ? wire::CopyFormat::Csv : wire::CopyFormat::Text;
+    in.spec.delimiter = what.delimiter;
+    in.spec.quote = what.quote;
+    in.spec.escape = what.escape;
+    in.spec.null_string = what.null_string;
+    in.spec.header = what.header;
+    in.spec.field_count = what.columns.size();
+    in.spec.drop = what.drop;
+    in.spec.force_not_null = what.force_not_null;
+    in.spec.force_null = what.force_null;
+    in.spec.csv_end_marker = server_major_ < 18;
+    if (!wire::validate_copy_row_spec(in.spec, why)) {
+      copy_in_ = std::move(in);
+      return true;
+    }
+  }
+  options_.observer->on_untouched(sql::UntouchedReason::Copy, "COPY FROM with a pending column relayed as sent: " + why);
+  return false;
+}
+
+FilterAction StatementState::on_copy_in_response(const wire::MessageView& message, std::string& replacement) {
+  wire::CopyResponse response;
+  if (wire::parse_copy_response(message.body, response) || response.format != 0) {
+    copy_in_.reset();  // not the text/CSV COPY pgshim rewrote: leave it alone
+    return FilterAction::Forward;
+  }
+  copy_in_->filter = std::make_unique<wire::CopyRowFilter>(copy_in_->spec);
+  // The client asked for its own column list: tell it that many columns.
+  response.column_formats.assign(copy_in_->what.columns.size(), 0);
+  replacement = wire::build_copy_in_response(response);
+  return FilterAction::Replace;
+}
+
+FilterAction StatementState::on_copy_data(const wire::MessageView& message, std::string& replacement) {
+  CopyIn& in = *copy_in_;
+  if (!in.failure.empty()) return FilterAction::Replace;  // the COPY already failed: dropped
+  std::string out;
+  std::vector<wire::CopyRowValues> rows;
+  const std::error_code ec = in.filter->feed(message.body, out, &rows);
+  journal_copy_rows(rows);
+  if (!out.empty()) replacement = wire::build_copy_data(out);
+  if (ec) {
+    in.failure = "pgshim: cannot strip the pending column from the COPY data: " + in.filter->error_message();
+    replacement += wire::build_copy_fail(in.failure);
+  }
+  return FilterAction::Replace;
+}
+
+FilterAction StatementState::on_copy_end(const wire::MessageView& message, std::string& replacement) {
+  CopyIn& in = *copy_in_;
+  if (!in.failure.empty()) return FilterAction::Replace;  // pgshim's CopyFail already went
+  if (message.type == kCopyFail) return FilterAction::Forward;
+  std::string out;
+  std::vector<wire::CopyRowValues> rows;
+  const std::error_code ec = in.filter->finish(out, &rows);
+  journal_copy_rows(rows);
+  if (!out.empty()) replacement = wire::build_copy_data(out);
+  if (ec) {
+    in.failure = "pgshim: cannot strip the pending column from the COPY data: " + in.filter->error_message();
+    replacement += wire::build_copy_fail(in.failure);
+  } else {
+    replacement.append(message.frame);
+  }
+  return FilterAction::Replace;
+}
+
+void StatementState::journal_copy_rows(const std::vector<wire::CopyRowValues>& rows) {
+  const CopyIn& in = *copy_in_;
+  for (const auto& row : rows) {
+    for (std::size_t d = 0; d < in.what.drop.size() && d < in.what.dropped.size(); ++d) {
+      const std::size_t index = in.what.drop[d];
+      DroppedWrite write{&in.what.dropped[d], index < row.fields.size() ? row.fields[index] : std::nullopt, {}};
+      for (std::size_t k = 0; k < row.fields.size() && k < in.what.columns.size(); ++k) {
+        if (std::find(in.what.drop.begin(), in.what.drop.end(), k) == in.what.drop.end()) {
+          write.key.emplace_back(in.what.columns[k], row.fields[k]);
+        }
+      }
+      options_.observer->on_dropped_write(write);
+    }
+  }
 }
 
 bool StatementState::build_parse(std::string_view name, std::string_view sql, const std::vector<std::uint32_t>& types,
@@ -350,6 +486,7 @@ Handling StatementState::Backend::classify(char type) noexcept {
   if (type == kReady || type == kError) return Handling::Inspect;
   // A SET search_path waits for its transaction's COMMIT or ROLLBACK tag.
   if (type == kCommandComplete && s_.search_path_.watching_tags()) return Handling::Inspect;
+  if (type == kCopyInResponse && s_.copy_in_ && !s_.copy_in_->filter) return Handling::Inspect;
   if (!s_.swallow_.empty()) return Handling::Inspect;
   if (s_.replay_ == Replay::Holding) return Handling::Inspect;  // held back until ReadyForQuery
   if (s_.replay_ == Replay::Sent) {
@@ -372,6 +509,9 @@ FilterAction StatementState::Backend::on_message(const wire::MessageView& messag
   }
   if (message.type == kError) return s_.on_error(message, replacement);
   if (message.type == kReady) return s_.on_ready(message, replacement);
+  if (message.type == kCopyInResponse && s_.copy_in_ && !s_.copy_in_->filter) {
+    return s_.on_copy_in_response(message, replacement);
+  }
   if (message.type == kCommandComplete) {
     wire::CommandComplete done;
     if (!wire::parse_command_complete(message.body, done)) s_.search_path_.command_complete(done.tag);
@@ -385,7 +525,16 @@ FilterAction StatementState::Backend::on_message(const wire::MessageView& messag
 
 std::string StatementState::Backend::take_injection() { return std::exchange(s_.to_server_, {}); }
 
-FilterAction StatementState::on_error(const wire::MessageView& message, std::string& /*replacement*/) {
+FilterAction StatementState::on_error(const wire::MessageView& message, std::string& replacement) {
+  if (copy_in_ && !copy_in_->failure.empty()) {
+    // The server's answer to pgshim's CopyFail: the client learns why, as a
+    // COPY data error, not as a cancellation it never asked for.
+    replacement = wire::build_error_response({"ERROR", std::string(wire::kSqlStateBadCopyFileFormat), copy_in_->failure,
+                                              "", "The COPY was not applied: no row was written."});
+    copy_in_->failure.clear();
+    copy_in_->filter.reset();
+    return FilterAction::Replace;
+  }
   wire::ErrorFields fields;
   if (wire::parse_error_fields(message.body, fields)) return FilterAction::Forward;
   const auto severity = fields.severity();
@@ -422,6 +571,7 @@ FilterAction StatementState::on_ready(const wire::MessageView& message, std::str
     status_ = ready.status;
     search_path_.ready(static_cast<char>(ready.status));
   }
+  copy_in_.reset();  // the COPY, if any, is over
   if (outstanding_ > 0) --outstanding_;
   if (replay_ == Replay::Sent) {
     replay_ = Replay::Off;  // answered without an error

@@ -21,6 +21,7 @@
 #include "pgshim/proxy/pending.hpp"
 #include "pgshim/sql/cache.hpp"
 #include "pgshim/sql/search_path.hpp"
+#include "pgshim/wire/copy_rows.hpp"
 #include "pgshim/wire/messages.hpp"
 #include "pump.hpp"
 
@@ -45,6 +46,10 @@ class StatementState {
   // nullopt: unknown) and its user (for `$user`): from then on unqualified
   // tables resolve through the path the session really has.
   void start_search_path(std::optional<std::string> shown, std::string user);
+  // What the login's ParameterStatus said: COPY data is split on the client's
+  // bytes, which is safe only in encodings where no multibyte character holds
+  // an ASCII byte; server_version decides where CSV data may end.
+  void set_server_parameters(std::string client_encoding, int server_major);
 
   [[nodiscard]] bool terminated() const noexcept { return terminated_; }
   [[nodiscard]] bool server_fatal() const noexcept { return server_fatal_; }
@@ -128,6 +133,24 @@ class StatementState {
 
   sql::SearchPathTracker search_path_;
   bool search_path_tracked_ = false;
+
+  // A COPY ... FROM STDIN sent without pending columns (statements.cpp, "COPY
+  // FROM"): each data row the client sends loses their fields on the way.
+  struct CopyIn {
+    sql::CopyFromFilter what;
+    wire::CopyRowSpec spec;
+    std::unique_ptr<wire::CopyRowFilter> filter;  // from the server's CopyInResponse on
+    std::string failure;  // set once pgshim failed the COPY: the client gets this (22P04)
+  };
+  std::optional<CopyIn> copy_in_;
+  std::string client_encoding_ = "UTF8";
+  int server_major_ = 15;
+  FilterAction on_copy_data(const wire::MessageView& message, std::string& replacement);
+  FilterAction on_copy_end(const wire::MessageView& message, std::string& replacement);
+  FilterAction on_copy_in_response(const wire::MessageView& message, std::string& replacement);
+  void journal_copy_rows(const std::vector<wire::CopyRowValues>& rows);
+  // Whether a rewrite's COPY FROM can be filtered here (encoding, options).
+  bool accept_copy_from(const sql::CopyFromFilter& what);
 
   Replay replay_ = Replay::Off;
   bool replay_blocked_ = false;  // the client sent more while a batch awaited its answer

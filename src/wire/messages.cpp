@@ -569,6 +569,43 @@ std::error_code parse_command_complete(std::string_view body, CommandComplete& o
 
 std::string build_command_complete(std::string_view tag) { return build_cstring_message('C', tag); }
 
+std::string build_copy_data(std::string_view data) {
+  BodySize size;
+  size.fixed(data.size());
+  std::string out = start_frame('d', size);
+  if (out.empty()) return out;
+  out.append(data);
+  return out;
+}
+
+std::string build_copy_done() { return build_empty_message('c'); }
+
+std::string build_copy_fail(std::string_view message) { return build_cstring_message('f', message); }
+
+// CopyInResponse / CopyOutResponse / CopyBothResponse (B): Int8 overall format,
+// Int16 n, n x Int16 format code.
+std::error_code parse_copy_response(std::string_view body, CopyResponse& out) {
+  Reader r(body);
+  out.format = static_cast<std::int8_t>(r.byte());
+  const std::size_t n = r.count16(kInt16Size);
+  out.column_formats.clear();
+  out.column_formats.reserve(n);
+  for (std::size_t i = 0; i < n && r.ok(); ++i) out.column_formats.push_back(r.int16());
+  return r.finish();
+}
+
+std::string build_copy_in_response(const CopyResponse& response) {
+  BodySize size;
+  size.fixed(1);
+  size.count16(response.column_formats.size());
+  size.fixed(kInt16Size * response.column_formats.size());
+  std::string out = start_frame('G', size);
+  if (out.empty()) return out;
+  out.push_back(static_cast<char>(response.format));
+  append_formats(out, response.column_formats);
+  return out;
+}
+
 // NegotiateProtocolVersion (B): Int32 newest minor version, Int32 n, n x String
 // option name. n is signed on the wire; negative is BadFieldValue.
 std::error_code parse_negotiate_protocol_version(std::string_view body, NegotiateProtocolVersion& out) {

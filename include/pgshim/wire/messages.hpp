@@ -207,6 +207,19 @@ struct CommandComplete {
 [[nodiscard]] std::error_code parse_command_complete(std::string_view body, CommandComplete& out) noexcept;
 [[nodiscard]] std::string build_command_complete(std::string_view tag);
 
+// COPY sub-protocol (F/B). CopyData ('d'): the bytes, as is. CopyDone ('c').
+// CopyFail ('f', F): the failure message. CopyInResponse ('G', B): Int8 overall
+// format, Int16 n, n x Int16 column format.
+[[nodiscard]] std::string build_copy_data(std::string_view data);
+[[nodiscard]] std::string build_copy_done();
+[[nodiscard]] std::string build_copy_fail(std::string_view message);
+struct CopyResponse {
+  std::int8_t format = 0;  // 0 text, 1 binary
+  std::vector<std::int16_t> column_formats;
+};
+[[nodiscard]] std::error_code parse_copy_response(std::string_view body, CopyResponse& out);
+[[nodiscard]] std::string build_copy_in_response(const CopyResponse& response);
+
 // NegotiateProtocolVersion ('v'): the newest minor version the server supports
 // and the protocol options (_pq_.*) it did not recognize.
 struct NegotiateProtocolVersion {

@@ -6,6 +6,10 @@ missing, from real clients (issue: every statement shape):
   - SQL-level PREPARE / EXECUTE (simple Query);
   - EXPLAIN, and EXPLAIN ANALYZE of an INSERT: the row is written, last_error dropped;
   - COPY (SELECT ...) TO STDOUT and COPY table (cols) TO STDOUT through psycopg's copy();
+  - COPY environments (..., last_error) FROM STDIN through psycopg's copy() (text
+    and CSV with HEADER, rows spanning writes) and psql's \\copy: the rows land
+    without last_error and its values are journaled; a row of the wrong width
+    fails the COPY with 22P04 and writes nothing;
   - MERGE (PostgreSQL 15) with WHEN MATCHED UPDATE / WHEN NOT MATCHED INSERT;
   - UPDATE ... SET (a, last_error) = (...) multi-column assignment;
   - `SELECT *`, `e.*` and `RETURNING *`: the column comes last, typed text, NULL.
@@ -14,6 +18,8 @@ Each result is compared with what the migrated database would give: the same
 rows and names, with last_error NULL (the values are checked directly on the
 server, never through pgshim).
 """
+import subprocess
+
 import psycopg
 from sqlalchemy import Column, DateTime, String, Text, create_engine, select
 from sqlalchemy.dialects import registry
@@ -21,9 +27,13 @@ from sqlalchemy.dialects.postgresql.base import PGDialect, PGExecutionContext
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from common import (DB, HOST, PASSWORD, PORT, SHIM, USER, check, check_eq, direct_rows, finish,
-                    has_last_error_column)
+                    has_last_error_column, journal_lines)
 
 TEXT_OID = 25
+
+
+def cur_copy(conn, statement):
+    return conn.cursor().copy(statement)
 
 
 def main():
@@ -84,6 +94,38 @@ def main():
             check("COPY ... CSV: every row, last_error empty (NULL)",
                   sorted(lines[1:]) == sorted(f"{i}," for i in ids + ["env_explained", "env_prep"]), str(lines))
         conn.commit()
+
+        # COPY ... FROM STDIN naming last_error: psycopg sends the rows in
+        # chunks of its own; write() calls split rows on purpose.
+        with cur_copy(conn, "COPY environments (id, name, user_id, last_error) FROM STDIN") as copy:
+            copy.write_row(("env_copy1", "copied 1", "user_1", "boom\ttab"))
+            copy.write_row(("env_copy2", "copied 2", "user_1", None))
+        with cur_copy(conn, "COPY environments (id, last_error, name, user_id) FROM STDIN WITH (FORMAT csv, HEADER)") as copy:
+            copy.write('id,last_error,name,user_id\nenv_copy3,"multi\nline, quoted",cop')
+            copy.write('ied 3,user_1\nenv_copy4,,copied 4,user_1\n')
+        conn.commit()
+        check_eq("COPY FROM STDIN naming last_error stored the rows",
+                 [("env_copy1", "copied 1"), ("env_copy2", "copied 2"), ("env_copy3", "copied 3"), ("env_copy4", "copied 4")],
+                 direct_rows("SELECT id, name FROM environments WHERE id LIKE 'env_copy%' ORDER BY id"))
+        journaled = {(j.get("key", {}).get("id"), j.get("value")) for j in journal_lines() if j.get("column") == "last_error"}
+        check("COPY FROM: the text row's last_error is journaled", ("env_copy1", "boom\ttab") in journaled, str(journaled))
+        check("COPY FROM: the CSV row's quoted multi-line value is journaled",
+              ("env_copy3", "multi\nline, quoted") in journaled, str(journaled))
+        try:
+            with cur_copy(conn, "COPY environments (id, name, user_id, last_error) FROM STDIN") as copy:
+                copy.write("env_bad\tonly three\tuser_1\n")
+            check("a COPY row of the wrong width fails", False)
+        except psycopg.Error as e:
+            check_eq("a COPY row of the wrong width fails with 22P04", "22P04", e.sqlstate)
+        conn.rollback()
+        check_eq("the failed COPY wrote nothing", [], direct_rows("SELECT id FROM environments WHERE id = 'env_bad'"))
+        psql_copy = subprocess.run(
+            ["/usr/bin/psql", "-X", "-v", "ON_ERROR_STOP=1", "-c",
+             "\\copy environments (id, name, user_id, last_error) FROM STDIN WITH (FORMAT csv)", SHIM],
+            input="env_psql,from psql,user_1,psql value\n", capture_output=True, text=True, timeout=60)
+        check_eq("psql \\copy naming last_error: exit status", 0, psql_copy.returncode)
+        check_eq("psql \\copy: the row is there", [("from psql",)],
+                 direct_rows("SELECT name FROM environments WHERE id = 'env_psql'"))
 
         # MERGE: an update of last_error alone (kept as a no-op so MERGE counts the
         # row) and an insert naming it.

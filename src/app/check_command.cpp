@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "pgshim/alert/json_writer.hpp"
+#include "pgshim/migrations/detect.hpp"
 #include "pgshim/migrations/load.hpp"
 #include "pgshim/migrations/pg_database.hpp"
 
@@ -17,14 +18,16 @@ constexpr int kExitNothingPending = 0;
 constexpr int kExitPending = 1;
 constexpr int kExitError = 2;
 
-constexpr const char* kUsage = R"(Usage: pgshim check --migrations DIR --upstream URL [--tool prisma] [--format text|json]
+constexpr const char* kUsage = R"(Usage: pgshim check --migrations DIR --upstream URL [--migrations-tool NAME] [--format text|json]
 
 Lists the migrations in DIR that the database at URL has not applied, what
 pgshim would mitigate while they are pending and what it could not.
-  --migrations DIR   the migrations directory (Prisma: prisma/migrations)
-  --upstream URL     the database (postgres:// URL or libpq conninfo)
-  --tool NAME        the migration tool (default prisma)
-  --format FORMAT    text (default) or json
+  --migrations DIR        the migrations directory (prisma/migrations,
+                          db/migration, migrations, ...)
+  --upstream URL          the database (postgres:// URL or libpq conninfo)
+  --migrations-tool NAME  prisma, flyway, golang-migrate, goose or dbmate
+                          (default: detected from DIR's layout); also --tool
+  --format FORMAT         text (default) or json
 Exit status: 0 nothing pending, 1 something pending, 2 error.
 )";
 
@@ -59,7 +62,7 @@ void print_text(const migrations::PendingFromMigrations& loaded, const std::stri
     out << "\n" << u.migration.name;
     switch (u.state) {
       case migrations::MigrationState::Failed:
-        out << " (FAILED: started but never finished; it may be half applied)";
+        out << " (FAILED: recorded as failed or unfinished; it may be half applied)";
         break;
       case migrations::MigrationState::Pending:
       case migrations::MigrationState::Applied:
@@ -159,7 +162,7 @@ void print_error(Format format, const std::string& message) {
 int run_check_command(const std::vector<std::string>& args) {
   std::string dir;
   std::string upstream;
-  std::string tool_name = "prisma";
+  std::string tool_name;  // empty: detected from the directory
   Format format = Format::Text;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -167,7 +170,8 @@ int run_check_command(const std::vector<std::string>& args) {
       std::cout << kUsage;
       return kExitNothingPending;
     }
-    const bool takes_value = a == "--migrations" || a == "--upstream" || a == "--format" || a == "--tool";
+    const bool takes_value =
+        a == "--migrations" || a == "--upstream" || a == "--format" || a == "--tool" || a == "--migrations-tool";
     if (!takes_value || i + 1 >= args.size()) {
       std::cerr << "pgshim check: " << (takes_value ? "missing value for " : "unknown argument ") << a << "\n"
                 << kUsage;
@@ -178,7 +182,7 @@ int run_check_command(const std::vector<std::string>& args) {
       dir = value;
     } else if (a == "--upstream") {
       upstream = value;
-    } else if (a == "--tool") {
+    } else if (a == "--tool" || a == "--migrations-tool") {
       tool_name = value;
     } else if (value == "text" || value == "json") {
       format = value == "json" ? Format::Json : Format::Text;
@@ -191,19 +195,18 @@ int run_check_command(const std::vector<std::string>& args) {
     std::cerr << "pgshim check: --migrations and --upstream are required\n" << kUsage;
     return kExitError;
   }
-  const auto tool = migrations::parse_tool(tool_name);
-  if (!tool) {
-    print_error(format, "unknown --tool " + tool_name + " (supported: prisma)");
-    return kExitError;
-  }
   try {
-    const auto loaded = migrations::load_pending_from_migrations(dir, upstream, *tool);
+    // An unknown name, an ambiguous or unrecognised directory: reported
+    // before any connection is tried.
+    const migrations::Tool tool = migrations::resolve_tool(dir, tool_name);
+    const auto loaded = migrations::load_pending_from_migrations(dir, upstream, tool);
+    const std::string name(migrations::to_string(tool));
     switch (format) {
       case Format::Text:
-        print_text(loaded, tool_name, dir);
+        print_text(loaded, name, dir);
         break;
       case Format::Json:
-        print_json(loaded, tool_name, dir);
+        print_json(loaded, name, dir);
         break;
     }
     return loaded.unapplied.empty() ? kExitNothingPending : kExitPending;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "pgshim/migrations/detect.hpp"
 #include "pgshim/sql/missing_set.hpp"
 
 namespace pgshim::config {
@@ -198,7 +199,9 @@ class YamlLoader {
         if (value["dir"]) config.migrations_dir = scalar(value["dir"], "migrations.dir");
         if (value["tool"]) {
           config.migrations_tool = scalar(value["tool"], "migrations.tool");
-          if (config.migrations_tool != "prisma") fail_at(file_, value["tool"], "migrations.tool", "expected prisma");
+          if (!migrations::parse_tool(config.migrations_tool)) {
+            fail_at(file_, value["tool"], "migrations.tool", "expected one of " + migrations::supported_tools());
+          }
         }
       } else if (key == "auth") {
         expect_map(value, key, {"mode", "file", "query"});
@@ -388,6 +391,7 @@ enum OptionId : int {
   kOptMetricsListen,
   kOptAuthMode,
   kOptMigrations,
+  kOptMigrationsTool,
   kOptAuthQuery,
   kOptAuthFile,
   kOptAlertmanager,
@@ -422,6 +426,7 @@ const option kLongOptions[] = {
     {"metrics-listen", required_argument, nullptr, kOptMetricsListen},
     {"auth-mode", required_argument, nullptr, kOptAuthMode},
     {"migrations", required_argument, nullptr, kOptMigrations},
+    {"migrations-tool", required_argument, nullptr, kOptMigrationsTool},
     {"auth-query", required_argument, nullptr, kOptAuthQuery},
     {"auth-file", required_argument, nullptr, kOptAuthFile},
     {"alertmanager", required_argument, nullptr, kOptAlertmanager},
@@ -557,6 +562,10 @@ void apply_flag(Config& config, int id, const std::string& value) {
         break;
       case kOptAuthFile: config.auth_file = value; break;
       case kOptMigrations: config.migrations_dir = value; break;
+      case kOptMigrationsTool:
+        if (!migrations::parse_tool(value)) throw ConfigError("expected one of " + migrations::supported_tools());
+        config.migrations_tool = value;
+        break;
       case kOptAuthQuery: config.auth_query = value; break;
       case kOptAlertmanager: config.alertmanager_urls.push_back(value); break;
       case kOptWebhook: config.webhook_url = value; break;
@@ -704,6 +713,15 @@ void validate(const Config& config) {
   if (config.auth_mode == AuthMode::Proxy && config.auth_file.empty() && config.auth_query.empty()) {
     throw ConfigError("auth: mode proxy needs an auth file (auth.file, --auth-file) or an auth query (auth.query)");
   }
+  if (!config.migrations_dir.empty()) {
+    // Checked here so that a missing, ambiguous or unrecognisable directory is
+    // a configuration error at start-up, not a log line once running.
+    try {
+      (void)migrations::resolve_tool(config.migrations_dir, config.migrations_tool);
+    } catch (const migrations::MigrationError& e) {
+      throw ConfigError(std::string("migrations: ") + e.what());
+    }
+  }
   try {
     (void)sql::MissingSet(config.pending_columns, 0);
   } catch (const std::invalid_argument& e) {
@@ -773,8 +791,11 @@ Pending columns:
       --schema-poll-interval DUR  how often the catalog is checked (10s)
       --journal FILE          append dropped writes (values included) as JSON lines
       --notice-on-rewrite     tell clients (NoticeResponse) when pgshim rewrote a statement
-      --migrations DIR        a Prisma migrations directory: the unapplied migrations'
-                              ADD COLUMNs become pending columns (see `pgshim check`)
+      --migrations DIR        a migrations directory: the unapplied migrations'
+                              ADD COLUMNs become pending columns (see `pgshim check`).
+                              The tool is detected from its layout: prisma, flyway,
+                              golang-migrate, goose or dbmate
+      --migrations-tool NAME  read DIR as this tool's (when detection is ambiguous)
 
 Authentication:
       --auth-mode MODE        passthrough (default: the server authenticates

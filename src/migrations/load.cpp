@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "pgshim/migrations/detect.hpp"
 #include "pgshim/migrations/pg_database.hpp"
 
 namespace pgshim::migrations {
@@ -20,8 +21,9 @@ PendingFromMigrations load_pending(const MigrationSource& source, Database& db) 
   return out;
 }
 
-PendingFromMigrations load_pending_from_migrations(const std::string& dir, const std::string& conninfo, Tool tool) {
-  const auto source = make_source(tool, dir);
+PendingFromMigrations load_pending_from_migrations(const std::string& dir, const std::string& conninfo,
+                                                   std::optional<Tool> tool) {
+  const auto source = make_source(tool ? *tool : resolve_tool(dir), dir);
   // A bad directory is reported before the database is tried.
   (void)source->list();
   PgDatabase db(conninfo);

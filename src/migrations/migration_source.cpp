@@ -3,10 +3,14 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <system_error>
 
+#include "files.hpp"
+#include "pgshim/migrations/dbmate_source.hpp"
+#include "pgshim/migrations/flyway_source.hpp"
+#include "pgshim/migrations/golang_migrate_source.hpp"
+#include "pgshim/migrations/goose_source.hpp"
 #include "pgshim/migrations/prisma_source.hpp"
 
 namespace pgshim::migrations {
@@ -24,7 +28,9 @@ std::string_view to_string(MigrationState state) noexcept {
 }
 
 std::optional<Tool> parse_tool(std::string_view name) noexcept {
-  if (name == "prisma") return Tool::Prisma;
+  for (const Tool tool : kAllTools) {
+    if (name == to_string(tool)) return tool;
+  }
   return std::nullopt;
 }
 
@@ -32,14 +38,39 @@ std::string_view to_string(Tool tool) noexcept {
   switch (tool) {
     case Tool::Prisma:
       return "prisma";
+    case Tool::Flyway:
+      return "flyway";
+    case Tool::GolangMigrate:
+      return "golang-migrate";
+    case Tool::Goose:
+      return "goose";
+    case Tool::Dbmate:
+      return "dbmate";
   }
   return "prisma";
+}
+
+std::string supported_tools() {
+  std::string out;
+  for (const Tool tool : kAllTools) {
+    if (!out.empty()) out += ", ";
+    out += to_string(tool);
+  }
+  return out;
 }
 
 std::unique_ptr<MigrationSource> make_source(Tool tool, std::string dir) {
   switch (tool) {
     case Tool::Prisma:
       return std::make_unique<PrismaSource>(std::move(dir));
+    case Tool::Flyway:
+      return std::make_unique<FlywaySource>(std::move(dir));
+    case Tool::GolangMigrate:
+      return std::make_unique<GolangMigrateSource>(std::move(dir));
+    case Tool::Goose:
+      return std::make_unique<GooseSource>(std::move(dir));
+    case Tool::Dbmate:
+      return std::make_unique<DbmateSource>(std::move(dir));
   }
   throw MigrationError("unknown migration tool");
 }
@@ -71,14 +102,7 @@ namespace fs = std::filesystem;
 constexpr std::string_view kPrismaSqlFile = "migration.sql";
 constexpr std::string_view kPrismaLockFile = "migration_lock.toml";
 
-[[nodiscard]] std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw MigrationError("cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw MigrationError("cannot read " + path.string());
-  return text.str();
-}
+using detail::read_file;
 
 // The `provider = "..."` value of migration_lock.toml, or "" when absent. A
 // line-oriented read is enough: Prisma writes exactly this one key.

@@ -106,9 +106,11 @@ struct Config {
   std::size_t rewrite_cache_entries = 4096;  // per I/O thread
   // A migrations directory (`--migrations DIR`, `migrations: {dir, tool}`):
   // the unapplied migrations' ADD COLUMNs become pending columns (configured
-  // ones win). Only `prisma` so far.
+  // ones win). The tool (`--migrations-tool`, `migrations.tool`) is one of
+  // migrations::parse_tool's names; empty means detected from the directory's
+  // layout (validate() refuses a directory no tool, or several, match).
   std::string migrations_dir;
-  std::string migrations_tool = "prisma";
+  std::string migrations_tool;
 
   // ---- Authentication ----
   AuthMode auth_mode = AuthMode::Passthrough;

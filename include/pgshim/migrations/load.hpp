@@ -1,6 +1,7 @@
 #pragma once
 // Start-up entry points: a migrations directory + the database -> the pending
 // columns pgshim should mitigate, and how they combine with configured ones.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,11 @@ struct PendingFromMigrations {
 // MigrationError (MigrationParseError for SQL that does not parse).
 [[nodiscard]] PendingFromMigrations load_pending(const MigrationSource& source, Database& db);
 
-// The same for a Prisma directory, connecting with `conninfo` (a libpq URL or
-// conninfo; the connection is closed before returning).
+// The same for the directory `dir` of `tool` (detected from the directory's
+// layout when nullopt, see resolve_tool), connecting with `conninfo` (a libpq
+// URL or conninfo; the connection is closed before returning).
 [[nodiscard]] PendingFromMigrations load_pending_from_migrations(const std::string& dir, const std::string& conninfo,
-                                                                 Tool tool = Tool::Prisma);
+                                                                 std::optional<Tool> tool = std::nullopt);
 
 // Configured columns win on conflict (same schema, table and column): the
 // result is `configured` in order, then each derived column no configured one

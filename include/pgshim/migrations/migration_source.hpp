@@ -8,22 +8,16 @@
 // be unit-tested without PostgreSQL and so the module keeps libpq in one place
 // (PgDatabase, pg_database.hpp).
 //
-// Implemented: Prisma (prisma_source.hpp). Designed to fit later, each behind
-// this same interface:
-//  - Flyway: files `V<version>__<description>.sql` (and repeatable `R__*.sql`)
-//    under `db/migration`; table `flyway_schema_history` (installed_rank,
-//    version, description, type, script, checksum, success, ...); applied = a
-//    row whose `script` is the file name and `success` is true (a false row is
-//    a failed migration, the analogue of Prisma's unfinished one).
-//  - golang-migrate: files `<version>_<title>.up.sql` (`.down.sql` ignored);
-//    table `schema_migrations(version bigint, dirty boolean)` with ONE row:
-//    every migration with version <= that row's version is applied, and
-//    `dirty` means the one at `version` failed halfway.
+// Implemented, one header each: Prisma (prisma_source.hpp), Flyway
+// (flyway_source.hpp), golang-migrate (golang_migrate_source.hpp), goose
+// (goose_source.hpp), dbmate (dbmate_source.hpp). detect.hpp tells them apart
+// by a directory's layout. Designed to fit later:
 //  - Rails (Active Record): files `db/migrate/<timestamp>_<name>.rb`; table
 //    `schema_migrations(version varchar)`, one row per applied timestamp. The
 //    migrations are Ruby, not SQL: `applied` fits as is, but deriving pending
 //    columns needs a reader of the Ruby DSL (or `structure.sql`), which is
-//    why Migration::sql may be empty for such a source.
+//    why Migration::sql may be empty for such a source (goose's Go
+//    migrations are listed that way already).
 #include <map>
 #include <memory>
 #include <optional>
@@ -86,11 +80,17 @@ class MigrationSource {
 };
 
 // The migration tools pgshim can read.
-enum class Tool { Prisma };
+enum class Tool { Prisma, Flyway, GolangMigrate, Goose, Dbmate };
 
-// `prisma` -> Tool::Prisma; nullopt for anything else.
+// Every Tool, in the order `--help` and error messages list them.
+inline constexpr Tool kAllTools[] = {Tool::Prisma, Tool::Flyway, Tool::GolangMigrate, Tool::Goose, Tool::Dbmate};
+
+// The configuration's spelling (`prisma`, `flyway`, `golang-migrate`, `goose`,
+// `dbmate`) -> the Tool; nullopt for anything else.
 [[nodiscard]] std::optional<Tool> parse_tool(std::string_view name) noexcept;
 [[nodiscard]] std::string_view to_string(Tool tool) noexcept;
+// "prisma, flyway, ...": the names parse_tool accepts, for messages.
+[[nodiscard]] std::string supported_tools();
 
 // The source for `tool` reading the migrations directory `dir`.
 [[nodiscard]] std::unique_ptr<MigrationSource> make_source(Tool tool, std::string dir);

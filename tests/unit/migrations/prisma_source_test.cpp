@@ -124,10 +124,15 @@ TEST(PrismaSource, UnappliedKeepsOrderAndStates) {
 }
 
 TEST(Tool, ParsesItsNames) {
-  // Proves the configuration spelling of the tool round-trips and unknown tools are refused.
-  ASSERT_TRUE(parse_tool("prisma").has_value());
-  EXPECT_EQ(to_string(*parse_tool("prisma")), "prisma");
-  EXPECT_FALSE(parse_tool("flyway").has_value());
+  // Proves every tool's configuration spelling round-trips and unknown tools are refused.
+  for (const Tool tool : kAllTools) {
+    const auto parsed = parse_tool(to_string(tool));
+    ASSERT_TRUE(parsed.has_value()) << to_string(tool);
+    EXPECT_EQ(*parsed, tool);
+  }
+  EXPECT_EQ(supported_tools(), "prisma, flyway, golang-migrate, goose, dbmate");
+  EXPECT_FALSE(parse_tool("rails").has_value());
+  EXPECT_FALSE(parse_tool("Prisma").has_value());
 }
 
 }  // namespace

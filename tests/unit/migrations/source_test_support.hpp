@@ -1,0 +1,83 @@
+#pragma once
+// Shared by the unit tests of the migration sources: a temporary directory, a
+// Database answering with canned rows, and the fixtures' location.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "pgshim/migrations/migration_source.hpp"
+
+namespace pgshim::migrations::testing {
+
+// tests/fixtures/<name> in the source tree (PGSHIM_FIXTURES_DIR is set by CMake).
+[[nodiscard]] inline std::string fixture(const std::string& name) { return std::string(PGSHIM_FIXTURES_DIR) + "/" + name; }
+
+// A temporary migrations directory, removed on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    path_ = std::filesystem::temp_directory_path() /
+            ("pgshim-src-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  void write(const std::string& relative, const std::string& text) const {
+    const auto p = path_ / relative;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  }
+  [[nodiscard]] std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Answers the table-existence probe (to_regclass) with `table_exists` and any
+// other query with `history`; remembers every statement and parameter.
+class CannedDatabase final : public Database {
+ public:
+  bool table_exists = true;
+  std::vector<Row> history;
+  std::vector<std::string> statements;
+  std::vector<std::vector<std::string>> params;
+
+  std::vector<Row> query(const std::string& sql, const std::vector<std::string>& p) override {
+    statements.push_back(sql);
+    params.push_back(p);
+    if (sql.find("to_regclass") != std::string::npos) return {Row{std::string(table_exists ? "t" : "f")}};
+    return history;
+  }
+};
+
+// A text row from literals; "NULL" reads as a NULL field.
+[[nodiscard]] inline Row row(std::initializer_list<const char*> fields) {
+  Row out;
+  for (const char* f : fields) {
+    if (std::string(f) == "NULL") {
+      out.emplace_back(std::nullopt);
+    } else {
+      out.emplace_back(std::string(f));
+    }
+  }
+  return out;
+}
+
+// The names of `migrations`, in order.
+[[nodiscard]] inline std::vector<std::string> names(const std::vector<Migration>& migrations) {
+  std::vector<std::string> out;
+  for (const auto& m : migrations) out.push_back(m.name);
+  return out;
+}
+
+}  // namespace pgshim::migrations::testing

@@ -794,7 +794,7 @@ Pending columns:
       --migrations DIR        a migrations directory: the unapplied migrations'
                               ADD COLUMNs become pending columns (see `pgshim check`).
                               The tool is detected from its layout: prisma, flyway,
-                              golang-migrate, goose or dbmate
+                              golang-migrate, goose, dbmate or drizzle
       --migrations-tool NAME  read DIR as this tool's (when detection is ambiguous)
 
 Authentication:

@@ -17,7 +17,7 @@ namespace {
 constexpr std::string_view kLookedFor =
     "migration_lock.toml or <name>/migration.sql (prisma), V<version>__<description>.sql (flyway), "
     "<version>_<title>.up.sql (golang-migrate), a .sql file with `-- +goose Up` (goose), "
-    "a .sql file with `-- migrate:up` (dbmate)";
+    "a .sql file with `-- migrate:up` (dbmate), meta/_journal.json (drizzle)";
 
 [[nodiscard]] bool ends_with(std::string_view s, std::string_view suffix) noexcept {
   return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -99,7 +99,7 @@ struct Scan {
   const fs::path root(dir);
   std::error_code ec;
   if (fs::is_regular_file(root / "migration_lock.toml", ec)) add(Tool::Prisma, "migration_lock.toml");
-  if (fs::is_regular_file(root / "meta" / "_journal.json", ec)) add_unsupported("drizzle", "meta/_journal.json");
+  if (fs::is_regular_file(root / "meta" / "_journal.json", ec)) add(Tool::Drizzle, "meta/_journal.json");
   if (fs::is_regular_file(root / "atlas.sum", ec)) add_unsupported("atlas", "atlas.sum");
   if (fs::is_regular_file(root / "sqitch.plan", ec)) add_unsupported("sqitch", "sqitch.plan");
   for (const auto& entry : fs::directory_iterator(root, ec)) {

@@ -8,6 +8,7 @@
 
 #include "files.hpp"
 #include "pgshim/migrations/dbmate_source.hpp"
+#include "pgshim/migrations/drizzle_source.hpp"
 #include "pgshim/migrations/flyway_source.hpp"
 #include "pgshim/migrations/golang_migrate_source.hpp"
 #include "pgshim/migrations/goose_source.hpp"
@@ -46,6 +47,8 @@ std::string_view to_string(Tool tool) noexcept {
       return "goose";
     case Tool::Dbmate:
       return "dbmate";
+    case Tool::Drizzle:
+      return "drizzle";
   }
   return "prisma";
 }
@@ -71,6 +74,8 @@ std::unique_ptr<MigrationSource> make_source(Tool tool, std::string dir) {
       return std::make_unique<GooseSource>(std::move(dir));
     case Tool::Dbmate:
       return std::make_unique<DbmateSource>(std::move(dir));
+    case Tool::Drizzle:
+      return std::make_unique<DrizzleSource>(std::move(dir));
   }
   throw MigrationError("unknown migration tool");
 }

@@ -8,8 +8,9 @@
 //   golang-migrate  <version>_<title>.up.sql
 //   goose           a .sql file with a `-- +goose Up` line
 //   dbmate          a .sql file with a `-- migrate:up` line
-// Layouts of tools pgshim does not read yet (Drizzle's meta/_journal.json,
-// Atlas's atlas.sum, sqitch.plan, Liquibase formatted SQL) are recognised so
+//   drizzle         meta/_journal.json
+// Layouts of tools pgshim does not read yet (Atlas's atlas.sum, sqitch.plan,
+// Liquibase formatted SQL) are recognised so
 // the error can say so instead of "nothing found".
 #include <string>
 #include <string_view>

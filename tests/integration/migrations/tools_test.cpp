@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "check_support.hpp"
@@ -120,12 +121,43 @@ void dbmate_record(PGconn* conn, const Migration& m, const std::string&) {
   exec_params(conn, "insert into schema_migrations (version) values ($1)", {leading_version(m.name)});
 }
 
+// ---- Drizzle ------------------------------------------------------------
+// drizzle-orm's PostgreSQL migrator (pg-core dialect.migrate).
+constexpr const char* kDrizzleDdl = R"(CREATE SCHEMA IF NOT EXISTS "drizzle";
+CREATE TABLE IF NOT EXISTS "drizzle"."__drizzle_migrations" (
+    id SERIAL PRIMARY KEY,
+    hash text NOT NULL,
+    created_at bigint
+);)";
+
+// The fixture journal's `when` per tag (tests/fixtures/drizzle-migrations/meta/_journal.json).
+[[nodiscard]] std::string drizzle_when(const std::string& tag) {
+  static const std::map<std::string, std::string> kWhen = {
+      {"0000_init", "1748768400000"},
+      {"0001_add_jobs", "1749988800000"},
+      {"0002_add_user_name", "1751451300000"},
+      {"0003_add_last_error_to_environments", "1754273290000"},
+      {"0004_add_environment_retries", "1754489520000"},
+      {"0005_add_deployments", "1754996400000"}};
+  return kWhen.at(tag);
+}
+
+// The migrator's row: the file's sha256 and created_at = the entry's `when`.
+void drizzle_record(PGconn* conn, const Migration& m, const std::string&) {
+  exec_params(conn,
+              "insert into \"drizzle\".\"__drizzle_migrations\" (\"hash\", \"created_at\") "
+              "values(encode(sha256(convert_to($1, 'UTF8')), 'hex'), $2)",
+              {read_text(m.path), drizzle_when(m.name)});
+}
+
 struct ToolCase {
   std::string tool;     // as detected and reported
   std::string fixture;  // tests/fixtures/<fixture>
   std::vector<std::string> pending;
   const char* history_ddl;
   void (*record)(PGconn*, const Migration&, const std::string&);
+  // The derived columns as `check --format json` reports them (types as the files spell them).
+  std::string columns = "public.environments.last_error TEXT None|public.environments.retries INTEGER 0";
 };
 
 std::ostream& operator<<(std::ostream& out, const ToolCase& c) { return out << c.tool; }
@@ -145,6 +177,9 @@ const ToolCase kCases[] = {
      {"20250804020810_add_last_error_to_environments", "20250806141200_add_environment_retries",
       "20250812110000_add_deployments"},
      kDbmateDdl, dbmate_record},
+    {"drizzle", "drizzle-migrations",
+     {"0003_add_last_error_to_environments", "0004_add_environment_retries", "0005_add_deployments"}, kDrizzleDdl,
+     drizzle_record, "public.environments.last_error text None|public.environments.retries integer 0"},
 };
 
 // The incident database with the tool's history table recording every
@@ -205,7 +240,7 @@ TEST_P(ToolDatabase, CheckReportsThePendingSetThenNothingOnceApplied) {
   const Outcome columns = python_on_json(
       r.out, "print('|'.join('%s.%s.%s %s %s' % (c['schema'], c['table'], c['column'], c['type'], c['default']) "
              "for m in d['pending'] for c in m['mitigated']))");
-  EXPECT_EQ(columns.out, "public.environments.last_error TEXT None|public.environments.retries INTEGER 0\n") << r.out;
+  EXPECT_EQ(columns.out, GetParam().columns + "\n") << r.out;
   const Outcome breaking = python_on_json(
       r.out, "print(' '.join(m['name'] for m in d['pending'] for n in m['not_mitigated'] "
              "if n['impact'] == 'breaking' and n['reason'].startswith('creates table public.deployments')))");

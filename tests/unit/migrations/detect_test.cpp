@@ -26,7 +26,7 @@ TEST(Detect, EachFixtureIsItsOwnTool) {
   const std::vector<std::pair<std::string, Tool>> cases = {
       {"prisma-migrations", Tool::Prisma},   {"flyway-migrations", Tool::Flyway},
       {"golang-migrate-migrations", Tool::GolangMigrate}, {"goose-migrations", Tool::Goose},
-      {"dbmate-migrations", Tool::Dbmate}};
+      {"dbmate-migrations", Tool::Dbmate},   {"drizzle-migrations", Tool::Drizzle}};
   for (const auto& [dir, tool] : cases) {
     const auto found = detect_tools(fixture(dir));
     ASSERT_EQ(found.size(), 1u) << dir;
@@ -61,17 +61,17 @@ TEST(Detect, NothingRecognisableNamesWhatWasLookedFor) {
   dir.write("notes.sql", "SELECT 1;");
   const std::string error = resolve_error(dir.str());
   EXPECT_NE(error.find("matches no supported migration tool"), std::string::npos) << error;
-  for (const char* mark : {"migration_lock.toml", "V<version>__", ".up.sql", "+goose Up", "migrate:up"}) {
+  for (const char* mark :
+       {"migration_lock.toml", "V<version>__", ".up.sql", "+goose Up", "migrate:up", "meta/_journal.json"}) {
     EXPECT_NE(error.find(mark), std::string::npos) << mark;
   }
   EXPECT_NE(resolve_error("/nonexistent/pgshim/migrations").find("does not exist"), std::string::npos);
 }
 
 TEST(Detect, KnownButUnreadToolsAreNamed) {
-  // Proves Atlas, Drizzle, sqitch and Liquibase layouts are named as not readable yet instead of unknown.
+  // Proves Atlas, sqitch and Liquibase layouts are named as not readable yet instead of unknown.
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"atlas.sum", "atlas"}, {"meta/_journal.json", "drizzle"}, {"sqitch.plan", "sqitch"},
-      {"changelog.sql", "liquibase"}};
+      {"atlas.sum", "atlas"}, {"sqitch.plan", "sqitch"}, {"changelog.sql", "liquibase"}};
   for (const auto& [file, tool] : cases) {
     TempDir dir;
     dir.write(file, "-- liquibase formatted sql\n");
@@ -84,7 +84,7 @@ TEST(Detect, KnownButUnreadToolsAreNamed) {
 TEST(Detect, UnknownRequestedToolIsRefused) {
   // Proves a requested name that is no tool is an error listing the supported names.
   EXPECT_NE(resolve_error(fixture("goose-migrations"), "alembic")
-                .find("unknown migrations tool \"alembic\" (supported: prisma, flyway, golang-migrate, goose, dbmate)"),
+                .find("unknown migrations tool \"alembic\" (supported: prisma, flyway, golang-migrate, goose, dbmate, drizzle)"),
             std::string::npos);
 }
 

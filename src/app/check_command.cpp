@@ -25,8 +25,9 @@ pgshim would mitigate while they are pending and what it could not.
   --migrations DIR        the migrations directory (prisma/migrations,
                           db/migration, migrations, ...)
   --upstream URL          the database (postgres:// URL or libpq conninfo)
-  --migrations-tool NAME  prisma, flyway, golang-migrate, goose, dbmate or
-                          drizzle (default: detected from DIR's layout); also --tool
+  --migrations-tool NAME  prisma, flyway, golang-migrate, goose, dbmate,
+                          drizzle or liquibase (default: detected from DIR's
+                          layout); also --tool
   --format FORMAT         text (default) or json
 Exit status: 0 nothing pending, 1 something pending, 2 error.
 )";

@@ -794,7 +794,7 @@ Pending columns:
       --migrations DIR        a migrations directory: the unapplied migrations'
                               ADD COLUMNs become pending columns (see `pgshim check`).
                               The tool is detected from its layout: prisma, flyway,
-                              golang-migrate, goose, dbmate or drizzle
+                              golang-migrate, goose, dbmate, drizzle or liquibase
       --migrations-tool NAME  read DIR as this tool's (when detection is ambiguous)
 
 Authentication:

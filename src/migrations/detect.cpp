@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "files.hpp"
+#include "pgshim/migrations/liquibase_source.hpp"
 #include "pgshim/util/ascii.hpp"
 
 namespace pgshim::migrations {
@@ -17,7 +18,8 @@ namespace {
 constexpr std::string_view kLookedFor =
     "migration_lock.toml or <name>/migration.sql (prisma), V<version>__<description>.sql (flyway), "
     "<version>_<title>.up.sql (golang-migrate), a .sql file with `-- +goose Up` (goose), "
-    "a .sql file with `-- migrate:up` (dbmate), meta/_journal.json (drizzle)";
+    "a .sql file with `-- migrate:up` (dbmate), meta/_journal.json (drizzle), "
+    "a .sql file starting `--liquibase formatted sql` (liquibase)";
 
 [[nodiscard]] bool ends_with(std::string_view s, std::string_view suffix) noexcept {
   return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -65,15 +67,6 @@ constexpr std::string_view kLookedFor =
   return false;
 }
 
-// The first line of `text` without blanks, lower-cased (Liquibase's header).
-[[nodiscard]] std::string first_line_squeezed(const std::string& text) {
-  std::string out;
-  for (char c : text.substr(0, text.find('\n'))) {
-    if (c != ' ' && c != '\t' && c != '\r') out += util::ascii_lower(c);
-  }
-  return out;
-}
-
 // A tool pgshim recognises but does not read yet, with its evidence.
 struct Unsupported {
   std::string tool;
@@ -109,14 +102,16 @@ struct Scan {
   }
   for (const auto& path : detail::regular_files(dir, /*recursive=*/true)) {
     const std::string file = path.filename().string();
+    if (!ends_with(file, ".sql")) continue;
+    // Flyway and Liquibase (includeAll) read subdirectories too.
     if (is_flyway_versioned(file)) add(Tool::Flyway, relative(path, dir));
-    // The other tools read only the directory itself, not subdirectories.
-    if (path.parent_path() != root || !ends_with(file, ".sql")) continue;
-    if (is_golang_migrate_up(file)) add(Tool::GolangMigrate, file);
     const std::string text = detail::read_file(path);
+    if (is_liquibase_header(text.substr(0, text.find('\n')))) add(Tool::Liquibase, relative(path, dir));
+    // The other tools read only the directory itself.
+    if (path.parent_path() != root) continue;
+    if (is_golang_migrate_up(file)) add(Tool::GolangMigrate, file);
     if (has_comment_line(text, "+goose up")) add(Tool::Goose, file);
     if (has_comment_line(text, "migrate:up")) add(Tool::Dbmate, file);
-    if (first_line_squeezed(text) == "--liquibaseformattedsql") add_unsupported("liquibase", file);
   }
   std::sort(out.found.begin(), out.found.end(),
             [](const Detected& a, const Detected& b) { return static_cast<int>(a.tool) < static_cast<int>(b.tool); });

@@ -12,6 +12,7 @@
 #include "pgshim/migrations/flyway_source.hpp"
 #include "pgshim/migrations/golang_migrate_source.hpp"
 #include "pgshim/migrations/goose_source.hpp"
+#include "pgshim/migrations/liquibase_source.hpp"
 #include "pgshim/migrations/prisma_source.hpp"
 
 namespace pgshim::migrations {
@@ -49,6 +50,8 @@ std::string_view to_string(Tool tool) noexcept {
       return "dbmate";
     case Tool::Drizzle:
       return "drizzle";
+    case Tool::Liquibase:
+      return "liquibase";
   }
   return "prisma";
 }
@@ -76,6 +79,8 @@ std::unique_ptr<MigrationSource> make_source(Tool tool, std::string dir) {
       return std::make_unique<DbmateSource>(std::move(dir));
     case Tool::Drizzle:
       return std::make_unique<DrizzleSource>(std::move(dir));
+    case Tool::Liquibase:
+      return std::make_unique<LiquibaseSource>(std::move(dir));
   }
   throw MigrationError("unknown migration tool");
 }

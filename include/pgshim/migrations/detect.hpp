@@ -9,8 +9,9 @@
 //   goose           a .sql file with a `-- +goose Up` line
 //   dbmate          a .sql file with a `-- migrate:up` line
 //   drizzle         meta/_journal.json
-// Layouts of tools pgshim does not read yet (Atlas's atlas.sum, sqitch.plan,
-// Liquibase formatted SQL) are recognised so
+//   liquibase       a .sql file whose first line is `--liquibase formatted sql`
+// Layouts of tools pgshim does not read yet (Atlas's atlas.sum, sqitch.plan)
+// are recognised so
 // the error can say so instead of "nothing found".
 #include <string>
 #include <string_view>

@@ -10,7 +10,8 @@
 //
 // Implemented, one header each: Prisma (prisma_source.hpp), Flyway
 // (flyway_source.hpp), golang-migrate (golang_migrate_source.hpp), goose
-// (goose_source.hpp), dbmate (dbmate_source.hpp), Drizzle (drizzle_source.hpp). detect.hpp tells them apart
+// (goose_source.hpp), dbmate (dbmate_source.hpp), Drizzle
+// (drizzle_source.hpp), Liquibase formatted SQL (liquibase_source.hpp). detect.hpp tells them apart
 // by a directory's layout. Designed to fit later:
 //  - Rails (Active Record): files `db/migrate/<timestamp>_<name>.rb`; table
 //    `schema_migrations(version varchar)`, one row per applied timestamp. The
@@ -80,14 +81,14 @@ class MigrationSource {
 };
 
 // The migration tools pgshim can read.
-enum class Tool { Prisma, Flyway, GolangMigrate, Goose, Dbmate, Drizzle };
+enum class Tool { Prisma, Flyway, GolangMigrate, Goose, Dbmate, Drizzle, Liquibase };
 
 // Every Tool, in the order `--help` and error messages list them.
 inline constexpr Tool kAllTools[] = {Tool::Prisma, Tool::Flyway, Tool::GolangMigrate,
-                                     Tool::Goose,  Tool::Dbmate, Tool::Drizzle};
+                                     Tool::Goose,  Tool::Dbmate, Tool::Drizzle, Tool::Liquibase};
 
 // The configuration's spelling (`prisma`, `flyway`, `golang-migrate`, `goose`,
-// `dbmate`, `drizzle`) -> the Tool; nullopt for anything else.
+// `dbmate`, `drizzle`, `liquibase`) -> the Tool; nullopt for anything else.
 [[nodiscard]] std::optional<Tool> parse_tool(std::string_view name) noexcept;
 [[nodiscard]] std::string_view to_string(Tool tool) noexcept;
 // "prisma, flyway, ...": the names parse_tool accepts, for messages.

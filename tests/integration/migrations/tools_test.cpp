@@ -150,6 +150,28 @@ void drizzle_record(PGconn* conn, const Migration& m, const std::string&) {
               {read_text(m.path), drizzle_when(m.name)});
 }
 
+// ---- Liquibase ----------------------------------------------------------
+// The table as Liquibase's StandardChangeLogHistoryService creates it on PostgreSQL.
+constexpr const char* kLiquibaseDdl = R"(CREATE TABLE public.databasechangelog (
+    ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL,
+    DATEEXECUTED TIMESTAMP WITHOUT TIME ZONE NOT NULL, ORDEREXECUTED INTEGER NOT NULL, EXECTYPE VARCHAR(10) NOT NULL,
+    MD5SUM VARCHAR(35), DESCRIPTION VARCHAR(255), COMMENTS VARCHAR(255), TAG VARCHAR(255), LIQUIBASE VARCHAR(20),
+    CONTEXTS VARCHAR(255), LABELS VARCHAR(255), DEPLOYMENT_ID VARCHAR(10));
+CREATE TABLE public.databasechangeloglock (ID INTEGER NOT NULL, LOCKED BOOLEAN NOT NULL, LOCKGRANTED TIMESTAMP WITHOUT
+    TIME ZONE, LOCKEDBY VARCHAR(255), CONSTRAINT databasechangeloglock_pkey PRIMARY KEY (ID));)";
+
+// `liquibase update` with db/changelog/db.changelog-master.yaml (includeAll):
+// FILENAME is the path as the master changelog reaches the file.
+void liquibase_record(PGconn* conn, const Migration& m, const std::string& dir) {
+  const auto colon = m.name.find(':');
+  exec_params(conn,
+              "INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, "
+              "DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID) VALUES ($1, $2, $3, NOW(), "
+              "(SELECT coalesce(max(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), "
+              "'9:0123456789abcdef0123456789abcdef', 'sql', '', 'EXECUTED', NULL, NULL, '4.29.2', '4802214610')",
+              {m.name.substr(colon + 1), m.name.substr(0, colon), "db/changelog/" + fs::relative(m.path, dir).string()});
+}
+
 struct ToolCase {
   std::string tool;     // as detected and reported
   std::string fixture;  // tests/fixtures/<fixture>
@@ -180,6 +202,9 @@ const ToolCase kCases[] = {
     {"drizzle", "drizzle-migrations",
      {"0003_add_last_error_to_environments", "0004_add_environment_retries", "0005_add_deployments"}, kDrizzleDdl,
      drizzle_record, "public.environments.last_error text None|public.environments.retries integer 0"},
+    {"liquibase", "liquibase-migrations",
+     {"ada:add-last-error-to-environments", "ada:add-environment-retries", "Grace Hopper:add-deployments"},
+     kLiquibaseDdl, liquibase_record},
 };
 
 // The incident database with the tool's history table recording every

@@ -26,13 +26,22 @@ TEST(Detect, EachFixtureIsItsOwnTool) {
   const std::vector<std::pair<std::string, Tool>> cases = {
       {"prisma-migrations", Tool::Prisma},   {"flyway-migrations", Tool::Flyway},
       {"golang-migrate-migrations", Tool::GolangMigrate}, {"goose-migrations", Tool::Goose},
-      {"dbmate-migrations", Tool::Dbmate},   {"drizzle-migrations", Tool::Drizzle}};
+      {"dbmate-migrations", Tool::Dbmate},   {"drizzle-migrations", Tool::Drizzle},
+      {"liquibase-migrations", Tool::Liquibase}};
   for (const auto& [dir, tool] : cases) {
     const auto found = detect_tools(fixture(dir));
     ASSERT_EQ(found.size(), 1u) << dir;
     EXPECT_EQ(found[0].tool, tool) << dir;
     EXPECT_EQ(resolve_tool(fixture(dir)), tool) << dir;
   }
+}
+
+TEST(Detect, LiquibaseChangelogsInSubdirectoriesAreFound) {
+  // Proves a formatted SQL changelog below the directory (includeAll layout) is recognised, its header read loosely.
+  TempDir dir;
+  dir.write("db.changelog-master.yaml", "databaseChangeLog:\n  - includeAll:\n      path: changes/\n");
+  dir.write("changes/001.sql", "--  Liquibase Formatted SQL\n--changeset a:1\nSELECT 1;\n");
+  EXPECT_EQ(resolve_tool(dir.str()), Tool::Liquibase);
 }
 
 TEST(Detect, PrismaWithoutLockFileIsFoundByItsMigrationDirectories) {
@@ -62,19 +71,19 @@ TEST(Detect, NothingRecognisableNamesWhatWasLookedFor) {
   const std::string error = resolve_error(dir.str());
   EXPECT_NE(error.find("matches no supported migration tool"), std::string::npos) << error;
   for (const char* mark :
-       {"migration_lock.toml", "V<version>__", ".up.sql", "+goose Up", "migrate:up", "meta/_journal.json"}) {
+       {"migration_lock.toml", "V<version>__", ".up.sql", "+goose Up", "migrate:up", "meta/_journal.json",
+        "--liquibase formatted sql"}) {
     EXPECT_NE(error.find(mark), std::string::npos) << mark;
   }
   EXPECT_NE(resolve_error("/nonexistent/pgshim/migrations").find("does not exist"), std::string::npos);
 }
 
 TEST(Detect, KnownButUnreadToolsAreNamed) {
-  // Proves Atlas, sqitch and Liquibase layouts are named as not readable yet instead of unknown.
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"atlas.sum", "atlas"}, {"sqitch.plan", "sqitch"}, {"changelog.sql", "liquibase"}};
+  // Proves Atlas and sqitch layouts are named as not readable yet instead of unknown.
+  const std::vector<std::pair<std::string, std::string>> cases = {{"atlas.sum", "atlas"}, {"sqitch.plan", "sqitch"}};
   for (const auto& [file, tool] : cases) {
     TempDir dir;
-    dir.write(file, "-- liquibase formatted sql\n");
+    dir.write(file, "h1:abc=\n");
     const std::string error = resolve_error(dir.str());
     EXPECT_NE(error.find("looks like " + tool), std::string::npos) << error;
     EXPECT_NE(error.find("cannot read yet"), std::string::npos) << error;
@@ -84,7 +93,8 @@ TEST(Detect, KnownButUnreadToolsAreNamed) {
 TEST(Detect, UnknownRequestedToolIsRefused) {
   // Proves a requested name that is no tool is an error listing the supported names.
   EXPECT_NE(resolve_error(fixture("goose-migrations"), "alembic")
-                .find("unknown migrations tool \"alembic\" (supported: prisma, flyway, golang-migrate, goose, dbmate, drizzle)"),
+                .find("unknown migrations tool \"alembic\" (supported: prisma, flyway, golang-migrate, goose, dbmate, drizzle, "
+                      "liquibase)"),
             std::string::npos);
 }
 

@@ -298,8 +298,8 @@ TEST_P(ToolDatabase, ProxyDetectsTheToolAndMitigatesTheIncidentColumn) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tools, ToolDatabase, ::testing::ValuesIn(kCases),
-                         [](const auto& info) {
-                           std::string name = info.param.tool;
+                         [](const auto& param_info) {
+                           std::string name = param_info.param.tool;
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
@@ -332,8 +332,8 @@ TEST_P(FailedRecords, FailedMigrationIsReportedFailedAndStillMitigated) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tools, FailedRecords, ::testing::Values(kCases[0], kCases[1]),
-                         [](const auto& info) {
-                           std::string name = info.param.tool;
+                         [](const auto& param_info) {
+                           std::string name = param_info.param.tool;
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });

@@ -51,18 +51,11 @@ constexpr std::string_view kLookedFor =
 // Whether a line of `text`, with its `--` and the blanks around it removed,
 // starts with `marker` (compared case-insensitively).
 [[nodiscard]] bool has_comment_line(const std::string& text, std::string_view marker) {
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + start, end - start);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    if (line.substr(0, 2) == "--") {
-      line.remove_prefix(2);
-      while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-      if (line.size() >= marker.size() && util::iequals(line.substr(0, marker.size()), marker)) return true;
+  for (detail::Lines lines(text); auto line = lines.next();) {
+    const auto comment = detail::comment_text(*line);
+    if (comment && comment->size() >= marker.size() && util::iequals(comment->substr(0, marker.size()), marker)) {
+      return true;
     }
-    start = end + 1;
   }
   return false;
 }

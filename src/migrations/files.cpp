@@ -62,16 +62,29 @@ int compare_numbers(std::string_view a, std::string_view b) noexcept {
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-namespace {
-
-[[nodiscard]] std::string_view trim(std::string_view s) noexcept {
-  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && blank(s.front())) s.remove_prefix(1);
   while (!s.empty() && blank(s.back())) s.remove_suffix(1);
   return s;
 }
 
-}  // namespace
+std::optional<std::string_view> comment_text(std::string_view line) noexcept {
+  line = trim(line);
+  if (line.substr(0, 2) != "--") return std::nullopt;
+  return trim(line.substr(2));
+}
+
+std::optional<std::string_view> Lines::next() noexcept {
+  if (done_ || start_ > text_.size()) return std::nullopt;
+  auto end = text_.find('\n', start_);
+  if (end == std::string_view::npos) {
+    done_ = true;
+    end = text_.size();
+  }
+  const std::string_view line = text_.substr(start_, end - start_);
+  start_ = end + 1;
+  return line;
+}
 
 std::string up_section(const std::string& text, SectionMarker marker, const std::string& path,
                        std::string_view expected_marker) {
@@ -79,24 +92,16 @@ std::string up_section(const std::string& text, SectionMarker marker, const std:
   out.reserve(text.size());
   Section current = Section::None;
   bool saw_up = false;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find('\n', start);
-    const bool last = end == std::string::npos;
-    if (last) end = text.size();
-    const std::string_view line(text.data() + start, end - start);
-    const std::string_view trimmed = trim(line);
-    Section starts = Section::None;
-    if (trimmed.substr(0, 2) == "--") starts = marker(trim(trimmed.substr(2)));
+  for (Lines lines(text); auto line = lines.next();) {
+    const auto comment = comment_text(*line);
+    const Section starts = comment ? marker(*comment) : Section::None;
     if (starts != Section::None) {
       current = starts;
       saw_up |= starts == Section::Up;
     } else if (current == Section::Up) {
-      out += line;
+      out += *line;
     }
-    if (last) break;
-    out += '\n';
-    start = end + 1;
+    if (!lines.last()) out += '\n';
   }
   if (!saw_up) throw MigrationError(path + ": no `" + std::string(expected_marker) + "` line");
   return out;

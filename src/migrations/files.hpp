@@ -28,6 +28,31 @@ namespace pgshim::migrations::detail {
 // `digits` without its leading zeros ("0" stays "0").
 [[nodiscard]] std::string strip_leading_zeros(std::string_view digits);
 
+// Space, tab, or the CR of a CRLF line ending: what surrounds a line's text.
+[[nodiscard]] constexpr bool blank(char c) noexcept { return c == ' ' || c == '\t' || c == '\r'; }
+// `s` without blanks at either end.
+[[nodiscard]] std::string_view trim(std::string_view s) noexcept;
+// The text of a comment line (`-- text`, blanks allowed around the dashes),
+// trimmed; nullopt when `line` is not a comment line.
+[[nodiscard]] std::optional<std::string_view> comment_text(std::string_view line) noexcept;
+
+// The lines of a text in order, each without its '\n'; a text ending with a
+// '\n' ends with an empty line, so joining the lines with '\n' gives it back.
+//   for (Lines lines(text); auto line = lines.next();) { ... lines.last() ... }
+class Lines {
+ public:
+  explicit Lines(std::string_view text) noexcept : text_(text) {}
+  // The next line, or nullopt after the last one.
+  [[nodiscard]] std::optional<std::string_view> next() noexcept;
+  // Whether the line next() returned is the text's last (no '\n' after it).
+  [[nodiscard]] bool last() const noexcept { return done_; }
+
+ private:
+  std::string_view text_;
+  std::size_t start_ = 0;
+  bool done_ = false;
+};
+
 // Keeps only the "up" part of a migration file whose sections are marked by
 // comment lines. `marker` is given each line with `--` and the blanks around
 // it removed, and says which section the line starts (or None). Lines outside

@@ -14,21 +14,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-[[nodiscard]] bool blank(char c) noexcept { return c == ' ' || c == '\t' || c == '\r'; }
-
-[[nodiscard]] std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
-  return s;
-}
+using detail::blank;
+using detail::trim;
 
 // The text after `--` and `keyword` (case-insensitive, blanks allowed after
 // the dashes) when `line` is such a comment and the keyword ends there;
 // nullopt otherwise. `--changesetX` is not a changeset line.
 [[nodiscard]] std::optional<std::string_view> directive(std::string_view line, std::string_view keyword) {
-  line = trim(line);
-  if (line.substr(0, 2) != "--") return std::nullopt;
-  line = trim(line.substr(2));
+  const auto comment = detail::comment_text(line);
+  if (!comment) return std::nullopt;
+  line = *comment;
   if (line.size() < keyword.size() || !util::iequals(line.substr(0, keyword.size()), keyword)) return std::nullopt;
   const std::string_view rest = line.substr(keyword.size());
   if (!rest.empty() && !blank(rest.front()) && rest.front() != ':') return std::nullopt;
@@ -134,13 +129,10 @@ std::vector<Changeset> liquibase_changesets(const std::string& text, const std::
   // Lines are appended to every changeset so far: its own lines as they are,
   // other lines blank, so each changeset's SQL keeps the file's line numbers.
   bool keep = false;  // the current changeset runs on PostgreSQL
-  std::size_t start = 0;
   std::size_t line_no = 0;
-  while (start <= text.size()) {
-    auto end = text.find('\n', start);
-    const bool last = end == std::string::npos;
-    if (last) end = text.size();
-    const std::string_view line(text.data() + start, end - start);
+  for (detail::Lines lines(text); auto next = lines.next();) {
+    const std::string_view line = *next;
+    const bool last = lines.last();
     ++line_no;
     bool own_line = false;
     if (const auto args = directive(line, "changeset")) {
@@ -163,8 +155,6 @@ std::vector<Changeset> liquibase_changesets(const std::string& text, const std::
       if (own_line && i + 1 == out.size()) out[i].sql += line;
       if (!last) out[i].sql += '\n';
     }
-    if (last) break;
-    start = end + 1;
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <charconv>
 #include <variant>
 
 #include <openssl/ssl.h>
@@ -332,7 +333,9 @@ awaitable<Session::Outcome> Session::relay_authentication() {
       wire::ParameterStatus status;
       if (!wire::parse_parameter_status(body, status)) {
         if (status.name == "client_encoding") client_encoding_ = std::string(status.value);
-        if (status.name == "server_version") server_major_ = std::atoi(std::string(status.value).c_str());
+        if (status.name == "server_version") {  // "15.4 (Debian 15.4-1)": the major is the leading number
+          std::from_chars(status.value.data(), status.value.data() + status.value.size(), server_major_);
+        }
       }
     } else if (type == static_cast<char>(wire::BackendType::ErrorResponse)) {
       fatal = true;

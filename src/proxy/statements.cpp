@@ -247,13 +247,11 @@ namespace {
 // Encodings in which a multibyte character may contain the byte of '\\' or a
 // delimiter (PostgreSQL's client-only encodings): the rows cannot be split on bytes.
 bool ascii_unsafe_encoding(std::string_view encoding) {
-  std::string e;
-  for (char c : encoding) {
-    if (c != '_' && c != '-') e += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-  }
-  return e == "SJIS" || e == "SHIFTJIS" || e == "SHIFTJIS2004" || e == "BIG5" || e == "GBK" || e == "UHC" ||
-         e == "GB18030" || e == "JOHAB" || e == "WIN932" || e == "WIN936" || e == "WIN949" || e == "WIN950" ||
-         e == "CP932" || e == "CP936" || e == "CP949" || e == "CP950";
+  std::string e = util::ascii_lower(encoding);
+  std::erase_if(e, [](char c) { return c == '_' || c == '-'; });
+  return e == "sjis" || e == "shiftjis" || e == "shiftjis2004" || e == "big5" || e == "gbk" || e == "uhc" ||
+         e == "gb18030" || e == "johab" || e == "win932" || e == "win936" || e == "win949" || e == "win950" ||
+         e == "cp932" || e == "cp936" || e == "cp949" || e == "cp950";
 }
 
 }  // namespace
@@ -302,15 +300,10 @@ FilterAction StatementState::on_copy_in_response(const wire::MessageView& messag
 FilterAction StatementState::on_copy_data(const wire::MessageView& message, std::string& replacement) {
   CopyIn& in = *copy_in_;
   if (!in.failure.empty()) return FilterAction::Replace;  // the COPY already failed: dropped
-  std::string out;
-  std::vector<wire::CopyRowValues> rows;
-  const std::error_code ec = in.filter->feed(message.body, out, &rows);
-  journal_copy_rows(rows);
-  if (!out.empty()) replacement = wire::build_copy_data(out);
-  if (ec) {
-    in.failure = "pgshim: cannot strip the pending column from the COPY data: " + in.filter->error_message();
-    replacement += wire::build_copy_fail(in.failure);
-  }
+  const std::size_t frame = wire::begin_copy_data(replacement);
+  const std::error_code ec = in.filter->feed(message.body, replacement, &in.rows);
+  wire::end_copy_data(replacement, frame);
+  after_copy_rows(ec, replacement);
   return FilterAction::Replace;
 }
 
@@ -318,18 +311,22 @@ FilterAction StatementState::on_copy_end(const wire::MessageView& message, std::
   CopyIn& in = *copy_in_;
   if (!in.failure.empty()) return FilterAction::Replace;  // pgshim's CopyFail already went
   if (message.type == kCopyFail) return FilterAction::Forward;
-  std::string out;
-  std::vector<wire::CopyRowValues> rows;
-  const std::error_code ec = in.filter->finish(out, &rows);
-  journal_copy_rows(rows);
-  if (!out.empty()) replacement = wire::build_copy_data(out);
+  const std::size_t frame = wire::begin_copy_data(replacement);
+  const std::error_code ec = in.filter->finish(replacement, &in.rows);
+  wire::end_copy_data(replacement, frame);
+  after_copy_rows(ec, replacement);
+  if (!ec) replacement.append(message.frame);
+  return FilterAction::Replace;
+}
+
+void StatementState::after_copy_rows(std::error_code ec, std::string& replacement) {
+  CopyIn& in = *copy_in_;
+  journal_copy_rows(in.rows);
+  in.rows.clear();  // keeps its capacity for the next CopyData
   if (ec) {
     in.failure = "pgshim: cannot strip the pending column from the COPY data: " + in.filter->error_message();
     replacement += wire::build_copy_fail(in.failure);
-  } else {
-    replacement.append(message.frame);
   }
-  return FilterAction::Replace;
 }
 
 void StatementState::journal_copy_rows(const std::vector<wire::CopyRowValues>& rows) {

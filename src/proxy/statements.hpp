@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <unordered_map>
 #include <vector>
 
@@ -141,6 +142,7 @@ class StatementState {
     wire::CopyRowSpec spec;
     std::unique_ptr<wire::CopyRowFilter> filter;  // from the server's CopyInResponse on
     std::string failure;  // set once pgshim failed the COPY: the client gets this (22P04)
+    std::vector<wire::CopyRowValues> rows;  // one message's rows, for the journal (reused)
   };
   std::optional<CopyIn> copy_in_;
   std::string client_encoding_ = "UTF8";
@@ -148,6 +150,9 @@ class StatementState {
   FilterAction on_copy_data(const wire::MessageView& message, std::string& replacement);
   FilterAction on_copy_end(const wire::MessageView& message, std::string& replacement);
   FilterAction on_copy_in_response(const wire::MessageView& message, std::string& replacement);
+  // After feed()/finish() of a CopyData or CopyDone: journals its rows, and
+  // fails the COPY (CopyFail appended to `replacement`) when `ec` is set.
+  void after_copy_rows(std::error_code ec, std::string& replacement);
   void journal_copy_rows(const std::vector<wire::CopyRowValues>& rows);
   // Whether a rewrite's COPY FROM can be filtered here (encoding, options).
   bool accept_copy_from(const sql::CopyFromFilter& what);

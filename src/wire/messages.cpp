@@ -569,16 +569,23 @@ std::error_code parse_command_complete(std::string_view body, CommandComplete& o
 
 std::string build_command_complete(std::string_view tag) { return build_cstring_message('C', tag); }
 
-std::string build_copy_data(std::string_view data) {
-  BodySize size;
-  size.fixed(data.size());
-  std::string out = start_frame('d', size);
-  if (out.empty()) return out;
-  out.append(data);
-  return out;
+std::size_t begin_copy_data(std::string& out) {
+  const std::size_t start = out.size();
+  out.push_back('d');
+  append_int32(out, 0);  // the length, once the payload is known
+  return start;
 }
 
-std::string build_copy_done() { return build_empty_message('c'); }
+void end_copy_data(std::string& out, std::size_t start) {
+  const std::size_t payload = out.size() - start - 5;
+  if (payload == 0) {
+    out.resize(start);
+    return;
+  }
+  std::string length;
+  append_int32(length, static_cast<std::int32_t>(payload + 4));
+  out.replace(start + 1, 4, length);
+}
 
 std::string build_copy_fail(std::string_view message) { return build_cstring_message('f', message); }
 

@@ -207,11 +207,17 @@ struct CommandComplete {
 [[nodiscard]] std::error_code parse_command_complete(std::string_view body, CommandComplete& out) noexcept;
 [[nodiscard]] std::string build_command_complete(std::string_view tag);
 
-// COPY sub-protocol (F/B). CopyData ('d'): the bytes, as is. CopyDone ('c').
-// CopyFail ('f', F): the failure message. CopyInResponse ('G', B): Int8 overall
-// format, Int16 n, n x Int16 column format.
-[[nodiscard]] std::string build_copy_data(std::string_view data);
-[[nodiscard]] std::string build_copy_done();
+// COPY sub-protocol (F/B). CopyData ('d'): the bytes, as is. CopyFail ('f', F):
+// the failure message. CopyInResponse ('G', B): Int8 overall format, Int16 n,
+// n x Int16 column format.
+//
+// A CopyData frame is filled in place, so a payload produced by appending (a
+// CopyRowFilter's output) is never copied: begin_copy_data() appends the
+// header with a placeholder length and returns where the frame starts, the
+// caller appends the payload to `out`, and end_copy_data() writes the length,
+// or takes the frame back off when the payload is empty.
+[[nodiscard]] std::size_t begin_copy_data(std::string& out);
+void end_copy_data(std::string& out, std::size_t start);
 [[nodiscard]] std::string build_copy_fail(std::string_view message);
 struct CopyResponse {
   std::int8_t format = 0;  // 0 text, 1 binary

@@ -4,6 +4,8 @@
 #include <array>
 #include <ctime>
 
+#include "pgshim/util/identifier.hpp"
+
 namespace pgshim::alert {
 
 const char* to_string(AlertStatus status) noexcept {
@@ -23,15 +25,7 @@ bool is_prisma_migration(std::string_view migration) noexcept {
                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (const char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  out += '"';
-  return out;
-}
+std::string quote_identifier(std::string_view name) { return util::quote_identifier(name); }
 
 std::string remedy(const sql::PendingColumn& column) {
   if (column.kind == sql::ColumnKind::Retired) {

@@ -12,6 +12,7 @@
 #include "logging.hpp"
 #include "mitigation.hpp"
 #include "observability.hpp"
+#include "backfill_command.hpp"
 #include "check_command.hpp"
 #include "rewrite_command.hpp"
 #include "pgshim/config/config.hpp"
@@ -112,6 +113,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "rewrite") {
     return pgshim::app::run_rewrite_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (!args.empty() && args[0] == "backfill") {
+    return pgshim::app::run_backfill_command(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (!args.empty() && args[0] == "check") {
     return pgshim::app::run_check_command(std::vector<std::string>(args.begin() + 1, args.end()));

@@ -95,45 +95,21 @@ bool some_column_appeared(const schema::Snapshot& previous, const schema::Snapsh
   return false;
 }
 
-// ---- Journal -------------------------------------------------------------------
-
-Journal::Journal(const std::string& path) {
-  file_ = std::fopen(path.c_str(), "a");
-  if (!file_) throw std::runtime_error("journal: cannot open " + path + " for appending");
-}
-
-Journal::~Journal() {
-  if (file_) std::fclose(file_);
-}
-
-void Journal::write(const proxy::DroppedWrite& write) {
-  const auto& what = *write.what;
-  const auto value = [](alert::JsonWriter& w, const std::optional<std::string>& v) -> alert::JsonWriter& {
-    return v ? w.value(*v) : w.null();
-  };
-  alert::JsonWriter w;
-  w.begin_object();
-  w.member("time_unix_ms", static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                         std::chrono::system_clock::now().time_since_epoch())
-                                                         .count()));
-  w.member("schema", what.schema).member("table", what.table).member("column", what.column);
-  w.member("kind", sql::to_string(what.kind));
-  value(w.key("value"), write.value);
-  w.key("key").begin_object();
-  for (const auto& [column, v] : write.key) value(w.key(column), v);
-  w.end_object();
-  w.end_object();
-  std::string line = w.take();
-  line.push_back('\n');
-  std::lock_guard lock(mutex_);
-  std::fwrite(line.data(), 1, line.size(), file_);
-  std::fflush(file_);
-}
-
 // ---- Mitigation ------------------------------------------------------------------
 
 Mitigation::Mitigation(const config::Config& config, metrics::PgshimMetrics* metrics) : metrics_(metrics) {
-  if (!config.journal_file.empty()) journal_ = std::make_unique<Journal>(config.journal_file);
+  if (!config.journal_file.empty()) {
+    journal::WriterOptions options;
+    options.path = config.journal_file;
+    options.replica = config.replica_id;
+    options.fsync = config.journal_fsync;
+    options.max_bytes = config.journal_max_bytes;
+    journal_ = std::make_unique<journal::Writer>(std::move(options));
+    spdlog::info("journal {}: dropped writes are appended as replica {} (fsync {}{})", config.journal_file,
+                 journal_->replica(), journal::to_string(config.journal_fsync),
+                 config.journal_max_bytes > 0 ? ", rotated past " + std::to_string(config.journal_max_bytes) + " bytes"
+                                              : "");
+  }
   generations_.push_back(make_generation(config));
   current_.store(generations_.back().get(), std::memory_order_release);
 }
@@ -327,7 +303,26 @@ void Mitigation::on_untouched(sql::UntouchedReason reason, std::string_view deta
 
 void Mitigation::on_dropped_write(const proxy::DroppedWrite& write) {
   if (metrics_) metrics_->dropped_writes.with({write.what->table, write.what->column}).inc();
-  if (journal_) journal_->write(write);
+  if (!journal_) return;
+  journal::Record r;
+  r.execution = write.execution;
+  r.row = write.what->row;
+  r.schema = write.what->schema;
+  r.table = write.what->table;
+  r.column = write.what->column;
+  r.kind = sql::to_string(write.what->kind);
+  r.value = write.value;
+  r.key = write.key;
+  if (!journal_->append(std::move(r))) {
+    // Never the client's problem; said once per failure streak, with no value in it.
+    if (!journal_failing_.exchange(true)) {
+      spdlog::error("journal: cannot write a dropped value: {} (the value is lost unless the write is repeated)",
+                    journal_->last_error());
+    }
+    if (metrics_) metrics_->journal_failures.get().inc();
+  } else if (journal_failing_.exchange(false)) {
+    spdlog::info("journal: writing again");
+  }
 }
 
 void Mitigation::on_intercepted_error(bool replayed, std::string_view why_not) {

@@ -12,26 +12,12 @@
 #include <string>
 
 #include "pgshim/config/config.hpp"
+#include "pgshim/journal/writer.hpp"
 #include "pgshim/metrics/pgshim_metrics.hpp"
 #include "pgshim/proxy/pending.hpp"
 #include "pgshim/schema/watcher.hpp"
 
 namespace pgshim::app {
-
-// Append-only JSON lines of dropped writes, so they can be backfilled after
-// the migration. Thread-safe; each line is flushed as written.
-class Journal {
- public:
-  explicit Journal(const std::string& path);  // throws std::runtime_error
-  ~Journal();
-  Journal(const Journal&) = delete;
-  Journal& operator=(const Journal&) = delete;
-  void write(const proxy::DroppedWrite& write);
-
- private:
-  std::mutex mutex_;
-  std::FILE* file_ = nullptr;
-};
 
 class Mitigation final : public proxy::PendingSource, public proxy::SessionObserver {
  public:
@@ -84,7 +70,8 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   [[nodiscard]] const Generation& generation() const noexcept { return *current_.load(std::memory_order_acquire); }
 
   metrics::PgshimMetrics* metrics_;
-  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<journal::Writer> journal_;
+  std::atomic<bool> journal_failing_{false};
   std::mutex generations_mutex_;
   std::vector<std::unique_ptr<Generation>> generations_;  // under generations_mutex_
   std::atomic<const Generation*> current_{nullptr};

@@ -17,6 +17,7 @@
 
 #include "pgshim/migrations/detect.hpp"
 #include "pgshim/sql/missing_set.hpp"
+#include "pgshim/util/ascii.hpp"
 
 namespace pgshim::config {
 namespace {
@@ -39,6 +40,25 @@ template <class Int>
 bool parse_int(std::string_view text, Int& out) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc{} && ptr == text.data() + text.size();
+}
+
+// Sizes: "1048576", "512KiB", "64MiB", "1GiB" (K, M, G, KB, MB, GB read as
+// the same binary multiples: nobody sizes a journal in powers of ten).
+bool parse_size(std::string_view text, std::uint64_t& out) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::uint64_t n = 0;
+  if (digits == 0 || !parse_int(text.substr(0, digits), n)) return false;
+  const std::string unit = util::ascii_lower(text.substr(digits));
+  std::uint64_t scale = 1;
+  if (unit.empty() || unit == "b") scale = 1;
+  else if (unit == "k" || unit == "kb" || unit == "kib") scale = 1ULL << 10;
+  else if (unit == "m" || unit == "mb" || unit == "mib") scale = 1ULL << 20;
+  else if (unit == "g" || unit == "gb" || unit == "gib") scale = 1ULL << 30;
+  else return false;
+  if (n > (~0ULL) / scale) return false;
+  out = n * scale;
+  return true;
 }
 
 // Durations: "250ms", "10s", "5m", "1h", or a bare number of seconds.
@@ -191,7 +211,21 @@ class YamlLoader {
       } else if (key == "first_check_wait") {
         config.first_check_wait = duration(value, key);
       } else if (key == "journal") {
-        config.journal_file = scalar(value, key);
+        if (!value.IsMap()) {
+          config.journal_file = scalar(value, key);
+          continue;
+        }
+        expect_map(value, key, {"path", "fsync", "max_size", "replica"});
+        if (value["path"]) config.journal_file = scalar(value["path"], "journal.path");
+        if (value["fsync"]) {
+          const auto policy = journal::parse_fsync_policy(scalar(value["fsync"], "journal.fsync"));
+          if (!policy) fail_at(file_, value["fsync"], "journal.fsync", "expected every-write, interval or none");
+          config.journal_fsync = *policy;
+        }
+        if (value["max_size"] && !parse_size(scalar(value["max_size"], "journal.max_size"), config.journal_max_bytes)) {
+          fail_at(file_, value["max_size"], "journal.max_size", "expected a size such as 64MiB (0: never rotate)");
+        }
+        if (value["replica"]) config.replica_id = scalar(value["replica"], "journal.replica");
       } else if (key == "notice_on_rewrite") {
         config.notice_on_rewrite = boolean(value, key);
       } else if (key == "migrations") {
@@ -387,6 +421,9 @@ enum OptionId : int {
   kOptMonitor,
   kOptSchemaPollInterval,
   kOptJournal,
+  kOptJournalFsync,
+  kOptJournalMaxSize,
+  kOptReplicaId,
   kOptNoticeOnRewrite,
   kOptMetricsListen,
   kOptAuthMode,
@@ -422,6 +459,9 @@ const option kLongOptions[] = {
     {"monitor", required_argument, nullptr, kOptMonitor},
     {"schema-poll-interval", required_argument, nullptr, kOptSchemaPollInterval},
     {"journal", required_argument, nullptr, kOptJournal},
+    {"journal-fsync", required_argument, nullptr, kOptJournalFsync},
+    {"journal-max-size", required_argument, nullptr, kOptJournalMaxSize},
+    {"replica-id", required_argument, nullptr, kOptReplicaId},
     {"notice-on-rewrite", no_argument, nullptr, kOptNoticeOnRewrite},
     {"metrics-listen", required_argument, nullptr, kOptMetricsListen},
     {"auth-mode", required_argument, nullptr, kOptAuthMode},
@@ -553,6 +593,17 @@ void apply_flag(Config& config, int id, const std::string& value) {
           throw ConfigError("expected a duration of at least 100ms, such as 10s");
         break;
       case kOptJournal: config.journal_file = value; break;
+      case kOptJournalFsync: {
+        const auto policy = journal::parse_fsync_policy(value);
+        if (!policy) throw ConfigError("expected every-write, interval or none");
+        config.journal_fsync = *policy;
+        break;
+      }
+      case kOptJournalMaxSize:
+        if (!parse_size(value, config.journal_max_bytes))
+          throw ConfigError("expected a size such as 64MiB (0: never rotate)");
+        break;
+      case kOptReplicaId: config.replica_id = value; break;
       case kOptNoticeOnRewrite: config.notice_on_rewrite = true; break;
       case kOptMetricsListen: config.metrics_listen = parse_listen(value); break;
       case kOptAuthMode:
@@ -789,7 +840,14 @@ Pending columns:
       --monitor URL           pgshim's own connection for the schema watcher
                               (default: the upstream URL with its credentials)
       --schema-poll-interval DUR  how often the catalog is checked (10s)
-      --journal FILE          append dropped writes (values included) as JSON lines
+      --journal FILE          append dropped writes (values included) as JSON lines,
+                              mode 0600, for `pgshim backfill` after the migration
+      --journal-fsync POLICY  every-write (default), interval (at most once a
+                              second) or none (the kernel's writeback)
+      --journal-max-size SIZE rotate the journal past SIZE (e.g. 64MiB) to
+                              FILE.<boot>-<n>; rotated files are kept
+      --replica-id NAME       this pgshim's name in journal records (default:
+                              the host name); give each replica its own
       --notice-on-rewrite     tell clients (NoticeResponse) when pgshim rewrote a statement
       --migrations DIR        a migrations directory: the unapplied migrations'
                               ADD COLUMNs become pending columns (see `pgshim check`).

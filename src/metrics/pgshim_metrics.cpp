@@ -36,6 +36,8 @@ PgshimMetrics::PgshimMetrics(Registry& registry, ConnectionSources sources)
       dropped_writes(registry.counter("pgshim_dropped_writes_total",
                                       "Values written to a missing pending column and dropped by the rewrite.",
                                       {"table", "column"})),
+      journal_failures(registry.counter("pgshim_journal_write_failures_total",
+                                        "Dropped values that could not be written to the journal (lost for the backfill).")),
       passthrough(registry.counter("pgshim_statements_passthrough_total",
                                    "Statements relayed untouched, by reason.", {"reason"})),
       rewrite_cache_hits(registry.counter("pgshim_rewrite_cache_hits_total", "Rewrite cache hits.")),

@@ -34,7 +34,8 @@ struct ConninfoDeleter {
 
 void PgDatabase::Finish::operator()(pg_conn* conn) const noexcept { PQfinish(conn); }
 
-PgDatabase::PgDatabase(const std::string& conninfo, std::chrono::milliseconds timeout) {
+PgDatabase::PgDatabase(const std::string& conninfo, std::chrono::milliseconds timeout,
+                       const std::string& application_name) {
   // Parse first so that the caller's own settings win and ours only fill gaps;
   // the parse error never echoes the conninfo (it may hold a password).
   char* error = nullptr;
@@ -69,7 +70,7 @@ PgDatabase::PgDatabase(const std::string& conninfo, std::chrono::milliseconds ti
   // A peer that vanishes mid-query would otherwise block PQexec for the
   // kernel's retransmission time (~15 minutes).
   fill(has_user_timeout, "tcp_user_timeout", millis);
-  fill(has_application_name, "application_name", "pgshim-migrations");
+  fill(has_application_name, "application_name", application_name);
   std::vector<const char*> kp;
   std::vector<const char*> vp;
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -90,11 +91,27 @@ PgDatabase::PgDatabase(const std::string& conninfo, std::chrono::milliseconds ti
 PgDatabase::~PgDatabase() = default;
 
 std::vector<Row> PgDatabase::query(const std::string& sql, const std::vector<std::string>& params) {
-  std::vector<const char*> p;
-  p.reserve(params.size());
-  for (const auto& v : params) p.push_back(v.c_str());
-  ResultHandle result(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(p.size()), nullptr,
-                                   p.empty() ? nullptr : p.data(), nullptr, nullptr, 0));
+  std::vector<Param> typed;
+  typed.reserve(params.size());
+  for (const auto& v : params) typed.push_back(Param{v, 0, false});
+  return query(sql, typed);
+}
+
+std::vector<Row> PgDatabase::query(const std::string& sql, const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  std::vector<Oid> types;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  for (const auto& p : params) {
+    values.push_back(p.value ? p.value->data() : nullptr);
+    types.push_back(p.type);
+    lengths.push_back(p.value ? static_cast<int>(p.value->size()) : 0);
+    formats.push_back(p.binary ? 1 : 0);
+  }
+  const int n_params = static_cast<int>(params.size());
+  ResultHandle result(PQexecParams(conn_.get(), sql.c_str(), n_params, params.empty() ? nullptr : types.data(),
+                                   params.empty() ? nullptr : values.data(), params.empty() ? nullptr : lengths.data(),
+                                   params.empty() ? nullptr : formats.data(), 0));
   if (!result) throw MigrationError("query failed: " + one_line(PQerrorMessage(conn_.get())));
   const ExecStatusType status = PQresultStatus(result.get());
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {

@@ -1,6 +1,8 @@
 #include "statements.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 
 #include "pgshim/util/ascii.hpp"
 #include "pgshim/wire/reader.hpp"
@@ -26,32 +28,36 @@ constexpr char kCopyInResponse = static_cast<char>(wire::BackendType::CopyInResp
 
 constexpr std::string_view kUndefinedColumn = "42703";
 
-std::string hex_bytes(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out = "\\x";
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
+// A Bind parameter as the journal records it: text as sent, binary as the
+// raw bytes (the journal says which).
+journal::Value bind_value(const wire::Bind& bind, int number) {
+  if (number < 1 || static_cast<std::size_t>(number) > bind.values.size()) return {journal::Form::Unknown, {}};
+  const auto& v = bind.values[static_cast<std::size_t>(number - 1)];
+  if (!v) return journal::Value::null();
+  const bool binary = bind.parameter_format(static_cast<std::size_t>(number - 1)) == wire::kFormatBinary;
+  return {binary ? journal::Form::Binary : journal::Form::Text, std::string(*v)};
 }
 
-// A Bind parameter as the journal records it: text as sent, binary as bytea hex.
-std::optional<std::string> bind_value(const wire::Bind& bind, int number) {
-  if (number < 1 || static_cast<std::size_t>(number) > bind.values.size()) return std::nullopt;
-  const auto& v = bind.values[static_cast<std::size_t>(number - 1)];
-  if (!v) return std::nullopt;
-  if (bind.parameter_format(static_cast<std::size_t>(number - 1)) == wire::kFormatBinary) return hex_bytes(*v);
-  return std::string(*v);
+// Whether `s` is a bare numeric or boolean constant, which PostgreSQL's input
+// functions read as written (`42`, `-1.5e3`, `true`).
+bool bare_constant(std::string_view s) {
+  if (util::iequals(s, "true") || util::iequals(s, "false")) return true;
+  if (!s.empty() && (s.front() == '-' || s.front() == '+')) s.remove_prefix(1);
+  if (s.empty() || !(std::isdigit(static_cast<unsigned char>(s.front())) || s.front() == '.')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+';
+  });
 }
 
 // A value the statement wrote as SQL text, as the journal records it: a
-// quoted literal unquoted ('it''s' -> it's, a trailing ::cast dropped), NULL
-// as null, anything else (numbers, booleans, expressions) as written.
-std::optional<std::string> literal_value(std::string_view expression) {
+// quoted literal unquoted ('it''s' -> it's, a trailing ::cast dropped) and
+// bare numbers and booleans as text, NULL as null, anything else (function
+// calls, operators, E'' strings) as an expression pgshim does not evaluate.
+journal::Value literal_value(std::string_view expression) {
   while (!expression.empty() && expression.front() == ' ') expression.remove_prefix(1);
   while (!expression.empty() && expression.back() == ' ') expression.remove_suffix(1);
-  if (util::iequals(expression, "null")) return std::nullopt;
+  if (util::iequals(expression, "null")) return journal::Value::null();
+  if (bare_constant(expression)) return journal::Value::text(std::string(expression));
   if (expression.size() >= 2 && expression.front() == '\'') {
     std::string out;
     std::size_t i = 1;
@@ -66,14 +72,20 @@ std::optional<std::string> literal_value(std::string_view expression) {
       }
     }
     const std::string_view rest = expression.substr(std::min(i + 1, expression.size()));
-    if (i < expression.size() && (rest.empty() || rest.substr(0, 2) == "::")) return out;
+    if (i < expression.size() && (rest.empty() || rest.substr(0, 2) == "::")) return journal::Value::text(std::move(out));
   }
-  return std::string(expression);
+  return {journal::Form::Expression, std::string(expression)};
 }
 
-std::optional<std::string> stated_value(const sql::StatedValue& v, const wire::Bind* bind) {
-  if (v.parameter != 0) return bind ? bind_value(*bind, v.parameter) : std::nullopt;
+journal::Value stated_value(const sql::StatedValue& v, const wire::Bind* bind) {
+  if (v.parameter != 0) return bind ? bind_value(*bind, v.parameter) : journal::Value{journal::Form::Unknown, {}};
   return literal_value(v.expression);
+}
+
+// Executions are numbered process-wide: records of one execution share it.
+std::uint64_t next_execution() {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 }  // namespace
@@ -331,13 +343,19 @@ void StatementState::after_copy_rows(std::error_code ec, std::string& replacemen
 
 void StatementState::journal_copy_rows(const std::vector<wire::CopyRowValues>& rows) {
   const CopyIn& in = *copy_in_;
+  const auto value = [](const std::optional<std::string>& field) {
+    return field ? journal::Value::text(*field) : journal::Value::null();
+  };
   for (const auto& row : rows) {
+    const std::uint64_t execution = next_execution();  // each row is an INSERT of its own
     for (std::size_t d = 0; d < in.what.drop.size() && d < in.what.dropped.size(); ++d) {
       const std::size_t index = in.what.drop[d];
-      DroppedWrite write{&in.what.dropped[d], index < row.fields.size() ? row.fields[index] : std::nullopt, {}};
+      DroppedWrite write{&in.what.dropped[d],
+                         index < row.fields.size() ? value(row.fields[index]) : journal::Value{journal::Form::Unknown, {}},
+                         {}, execution};
       for (std::size_t k = 0; k < row.fields.size() && k < in.what.columns.size(); ++k) {
         if (std::find(in.what.drop.begin(), in.what.drop.end(), k) == in.what.drop.end()) {
-          write.key.emplace_back(in.what.columns[k], row.fields[k]);
+          write.key.emplace_back(in.what.columns[k], value(row.fields[k]));
         }
       }
       options_.observer->on_dropped_write(write);
@@ -462,16 +480,21 @@ void StatementState::forget_statements_named_in(std::string_view sql) {
 }
 
 void StatementState::journal_literals(const sql::RewriteResult& result) {
+  // One execution per statement of the string.
+  std::vector<std::uint64_t> executions;
   for (const auto& dropped : result.dropped_values) {
-    DroppedWrite write{&dropped, stated_value(dropped.value, nullptr), {}};
+    if (executions.size() <= dropped.statement) executions.resize(dropped.statement + 1, 0);
+    if (executions[dropped.statement] == 0) executions[dropped.statement] = next_execution();
+    DroppedWrite write{&dropped, stated_value(dropped.value, nullptr), {}, executions[dropped.statement]};
     for (const auto& k : dropped.key) write.key.emplace_back(k.column, stated_value(k, nullptr));
     options_.observer->on_dropped_write(write);
   }
 }
 
 void StatementState::journal_bind(const Prepared& prepared, const wire::Bind& bind) {
+  const std::uint64_t execution = prepared.dropped_values.empty() ? 0 : next_execution();
   for (const auto& dropped : prepared.dropped_values) {
-    DroppedWrite write{&dropped, stated_value(dropped.value, &bind), {}};
+    DroppedWrite write{&dropped, stated_value(dropped.value, &bind), {}, execution};
     for (const auto& k : dropped.key) write.key.emplace_back(k.column, stated_value(k, &bind));
     options_.observer->on_dropped_write(write);
   }

@@ -19,6 +19,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "pgshim/util/identifier.hpp"
+
 namespace pgshim::sql::detail {
 namespace {
 
@@ -38,17 +40,7 @@ void append_type_name_part(std::string& out, std::string_view name) {
 
 }  // namespace
 
-std::string quote_ident(std::string_view name) {
-  std::string out;
-  out.reserve(name.size() + 2);
-  out += '"';
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
+std::string quote_ident(std::string_view name) { return util::quote_identifier(name); }
 
 Analyzer::Analyzer(std::string_view sql, const TokenStream& tokens, const MissingSet& missing,
                    const CatalogFacts* facts, const SearchPath* search_path)

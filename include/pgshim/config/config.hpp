@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "pgshim/journal/writer.hpp"
 #include "pgshim/sql/pending_column.hpp"
 
 namespace pgshim::config {
@@ -99,8 +100,13 @@ struct Config {
   std::chrono::milliseconds schema_poll_interval{std::chrono::seconds{10}};
   // How long the listener waits for the watcher's first check before accepting.
   std::chrono::milliseconds first_check_wait{std::chrono::seconds{5}};
-  // Append-only JSON-lines file of dropped writes (values included); off when empty.
+  // Append-only JSON-lines file of dropped writes (values included); off when
+  // empty. `journal:` is a path or {path, fsync, max_size, replica}.
   std::string journal_file;
+  journal::FsyncPolicy journal_fsync = journal::FsyncPolicy::EveryWrite;
+  std::uint64_t journal_max_bytes = 0;  // rotate past this size; 0: never
+  // Names this pgshim in the journal's records (`--replica-id`); default the host name.
+  std::string replica_id;
   // Send the client a NoticeResponse when one of its statements was rewritten.
   bool notice_on_rewrite = false;
   std::size_t rewrite_cache_entries = 4096;  // per I/O thread

@@ -51,6 +51,9 @@ class PgshimMetrics {
   CounterFamily& replays;
   // Values written to a missing column and therefore dropped. Labels: table, column.
   CounterFamily& dropped_writes;
+  // Dropped values the journal could not write (disk full, permissions): those
+  // values are lost for the backfill.
+  CounterFamily& journal_failures;
   // Statements relayed untouched. Label: reason (e.g. "no_pending_reference",
   // "column_present", "parse_error", "unsupported").
   CounterFamily& passthrough;

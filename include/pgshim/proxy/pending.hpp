@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "pgshim/journal/record.hpp"
 #include "pgshim/schema/snapshot.hpp"
 #include "pgshim/sql/prefilter.hpp"
 #include "pgshim/sql/rewriter.hpp"
@@ -37,11 +38,14 @@ class PendingSource {
 };
 
 // A value pgshim kept from being written, with what the statement said about
-// its row, ready for the journal.
+// its row, ready for the journal (pgshim/journal/record.hpp has the forms).
 struct DroppedWrite {
   const sql::DroppedValue* what = nullptr;
-  std::optional<std::string> value;  // nullopt: SQL NULL or not known
-  std::vector<std::pair<std::string, std::optional<std::string>>> key;
+  journal::Value value;
+  std::vector<std::pair<std::string, journal::Value>> key;
+  // One execution of the statement (unique within the process): an upsert's
+  // insert and DO UPDATE values share it.
+  std::uint64_t execution = 0;
 };
 
 // Who a session is, as its start-up said: for alerts that must name the

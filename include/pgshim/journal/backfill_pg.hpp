@@ -1,0 +1,49 @@
+#pragma once
+// The database half of `pgshim backfill` (backfill.hpp has the rules): read
+// what the catalog says about each target, then run a plan in batches.
+//
+// Per planned value, one statement: lock the row (FOR UPDATE), see whether it
+// already holds the value, and update it only while its column still holds
+// what the migration put there (NULL or the constant default) —
+//   same value            -> already (a re-run, or the app wrote it again)
+//   untouched             -> applied
+//   anything else         -> newer (the application wrote it since: kept)
+//   no row with that key  -> gone
+// A batch is one transaction. A batch that fails is rolled back and its values
+// retried one per transaction, so one bad value (a type the column no longer
+// accepts) is an error of its own and never holds back the others.
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "pgshim/journal/backfill.hpp"
+#include "pgshim/migrations/pg_database.hpp"
+
+namespace pgshim::journal {
+
+// Throws migrations::MigrationError when the catalog cannot be read.
+[[nodiscard]] Facts read_facts(migrations::PgDatabase& db, const std::set<Target>& targets);
+
+enum class Result { Applied, Already, Newer, Gone, Error };
+
+[[nodiscard]] std::string_view to_string(Result result) noexcept;
+
+struct Outcome {
+  const Planned* planned = nullptr;
+  Result result = Result::Error;
+  std::string error;  // Result::Error: the server's message
+};
+
+struct ApplyOptions {
+  bool dry_run = false;  // classify only: every batch is rolled back
+  std::size_t batch_size = 500;
+  // Called after each batch with how many of the plan's values are done.
+  std::function<void(std::size_t done, std::size_t total)> progress;
+};
+
+// One Outcome per plan.apply entry, in the same order.
+[[nodiscard]] std::vector<Outcome> apply(migrations::PgDatabase& db, const Plan& plan, const ApplyOptions& options);
+
+}  // namespace pgshim::journal

@@ -55,7 +55,8 @@ Writer::~Writer() {
 }
 
 void Writer::open_file() {
-  const int fd = ::open(options_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  // Read and write: the torn-line check reads the last byte.
+  const int fd = ::open(options_.path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error(system_error("journal: cannot open " + options_.path + " for appending"));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {

@@ -7,7 +7,7 @@
 //   {"v":2,"replica":"web-1","boot":1764751000123,"seq":42,
 //    "time_unix_ms":1764751234567,"execution":17,"row":0,
 //    "schema":"public","table":"environments","column":"last_error",
-//    "kind":"insert_value","value":"boom","key":{"id":"e1","name":"prod"},
+//    "kind":"insert-value","value":"boom","key":{"id":"e1","name":"prod"},
 //    "forms":{"value":"binary"}}
 // - replica: who wrote it (`--replica-id`, default the host name); boot: when
 //   that pgshim process started (unix ms); seq: 1, 2, ... within the boot. So
@@ -55,9 +55,9 @@ struct Value {
 
 // What kind of write dropped the value (the rewriter's EditKind, spelled as
 // sql::to_string spells it).
-inline constexpr std::string_view kInsertValue = "insert_value";
-inline constexpr std::string_view kUpdateAssignment = "update_assignment";
-inline constexpr std::string_view kOnConflictAssignment = "on_conflict_assignment";
+inline constexpr std::string_view kInsertValue = "insert-value";
+inline constexpr std::string_view kUpdateAssignment = "update-assignment";
+inline constexpr std::string_view kOnConflictAssignment = "on-conflict-assignment";
 
 struct Record {
   std::string replica;

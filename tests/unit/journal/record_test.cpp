@@ -74,8 +74,8 @@ TEST(JournalRecord, WhatIsNotARecordSaysWhy) {
       {"cut short", good.substr(0, good.size() / 2), true},
       {"not json", "hello", false},
       {"an array", "[1,2]", false},
-      {"version 1", R"({"time_unix_ms":1,"schema":"public","table":"t","column":"c","kind":"insert_value","value":"x","key":{}})", false},
-      {"bad binary", R"({"v":2,"replica":"a","boot":1,"seq":1,"time_unix_ms":1,"execution":1,"row":0,"schema":"s","table":"t","column":"c","kind":"insert_value","value":"zz","key":{},"forms":{"value":"binary"}})", false},
+      {"version 1", R"({"time_unix_ms":1,"schema":"public","table":"t","column":"c","kind":"insert-value","value":"x","key":{}})", false},
+      {"bad binary", R"({"v":2,"replica":"a","boot":1,"seq":1,"time_unix_ms":1,"execution":1,"row":0,"schema":"s","table":"t","column":"c","kind":"insert-value","value":"zz","key":{},"forms":{"value":"binary"}})", false},
       {"missing member", R"({"v":2,"replica":"a","boot":1})", false},
   };
   for (const auto& c : cases) {

@@ -1,0 +1,209 @@
+// The whole "nothing lost" workflow with real parts: writes of the missing
+// column through two pgshim replicas (the Prisma engine's extended protocol
+// and simple-protocol literals), the migration, then `pgshim backfill`: every
+// value the migrated database would hold is there, a value the application
+// wrote after the migration is kept, a second run changes nothing, and what
+// cannot be applied (no key, a torn line, a column still missing) is reported
+// with exit status 1.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "integration/migrations/check_support.hpp"
+#include "support/harness.hpp"
+
+namespace pgshim::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using migrations::check_support::Outcome;
+using migrations::check_support::exec_ok;
+using migrations::check_support::pgshim_merged;
+using migrations::check_support::python_on_json;
+using migrations::check_support::run_shell;
+using migrations::check_support::shell_quote;
+
+constexpr const char* kPending = "environments.last_error:text:20250804020810_add_last_error_to_environments";
+
+// The Prisma engine's create and update, as in the proxy tests.
+constexpr const char* kInsert =
+    R"(INSERT INTO "public"."environments" ("id","name","user_id","template_id","status","last_error","created_at","updated_at") VALUES ($1,$2,$3,$4,CAST($5::text AS "public"."EnvironmentStatus"),$6,$7,$8) RETURNING "public"."environments"."id")";
+constexpr const char* kUpdate =
+    R"(UPDATE "public"."environments" SET "last_error" = $1 WHERE ("public"."environments"."id" = $2 AND 1=1) RETURNING "public"."environments"."id")";
+constexpr const char* kUpsert =
+    R"(INSERT INTO "public"."environments" ("id","name","user_id","last_error") VALUES ($1,$2,$3,$4) ON CONFLICT ("id") DO UPDATE SET "last_error" = EXCLUDED."last_error" RETURNING "public"."environments"."id")";
+
+struct TempDir {
+  TempDir() {
+    char pattern[] = "/tmp/pgshim-backfill.XXXXXX";
+    path = ::mkdtemp(pattern);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path path;
+};
+
+bool wait_for_log(const Pgshim& shim, const std::string& needle) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (shim.log().find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+// One pgshim replica writing its own journal.
+struct Replica {
+  Replica(const IncidentDatabase& db, const std::string& id, const fs::path& journal)
+      : shim({"--upstream", db.url_with_credentials(), "--pending", kPending, "--schema-poll-interval", "200ms",
+              "--journal", journal.string(), "--replica-id", id},
+             false),
+        db_name(db.name()) {}
+
+  [[nodiscard]] Connection client() const {
+    return connect("host=127.0.0.1 port=" + std::to_string(shim.port()) + " dbname=" + db_name +
+                   " user=pgshim_scram password=scram-pass sslmode=disable");
+  }
+
+  Pgshim shim;
+  std::string db_name;
+};
+
+void exec_params(PGconn* conn, const char* sql, std::vector<const char*> values) {
+  Result r(PQexecParams(conn, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
+  ASSERT_TRUE(PQresultStatus(r.get()) == PGRES_TUPLES_OK || PQresultStatus(r.get()) == PGRES_COMMAND_OK)
+      << PQresultErrorMessage(r.get()) << "\n" << sql;
+}
+
+Outcome backfill(const IncidentDatabase& db, const fs::path& journals, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"backfill", "--journal", journals.string(), "--upstream", db.url_with_credentials()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const char* bin = std::getenv("PGSHIM_BIN");
+  std::string command = shell_quote(bin != nullptr ? bin : "pgshim");
+  for (const auto& a : args) command += " " + shell_quote(a);
+  return run_shell(command + " 2>/dev/null");
+}
+
+// "applied=4 already=0 ..." from backfill's JSON summary.
+std::string counts(const Outcome& json) {
+  return python_on_json(json.out,
+                        "print(' '.join(f'{k}={d[k]}' for k in ('applied','already','superseded','newer','gone',"
+                        "'unrecoverable','torn','invalid','errors')), end='')")
+      .out;
+}
+
+TEST(Backfill, TwoReplicasThenTheMigrationThenEveryValueIsBackOnce) {
+  IncidentDatabase db("backfill_replicas");
+  TempDir dir;
+  {
+    Replica a(db, "replica-a", dir.path / "a.jsonl");
+    Replica b(db, "replica-b", dir.path / "b.jsonl");
+    ASSERT_TRUE(wait_for_log(a.shim, "is MISSING")) << a.shim.log();
+    ASSERT_TRUE(wait_for_log(b.shim, "is MISSING")) << b.shim.log();
+    auto ca = a.client();
+    auto cb = b.client();
+    ASSERT_EQ(PQstatus(ca.get()), CONNECTION_OK) << PQerrorMessage(ca.get());
+    ASSERT_EQ(PQstatus(cb.get()), CONNECTION_OK) << PQerrorMessage(cb.get());
+    // A create with the column, the engine's way.
+    exec_params(ca.get(), kInsert,
+                {"env_new", "fresh", "user_1", "tpl_1", "PENDING", "insert boom", "2026-01-01 00:00:00+00",
+                 "2026-01-01 00:00:00+00"});
+    // The same row and column from both replicas: b's is later and wins.
+    exec_params(ca.get(), kUpdate, {"a first", "env_1"});
+    std::this_thread::sleep_for(5ms);  // distinct milliseconds across replicas
+    exec_params(cb.get(), kUpdate, {"b second", "env_1"});
+    // A value the application will overwrite after the migration.
+    exec_params(cb.get(), kUpdate, {"stale", "env_2"});
+    // An upsert that hit the existing row, DO UPDATE taking the insert's value.
+    exec_params(ca.get(), kUpsert, {"env_3", "prod", "user_2", "upsert boom"});
+    // Simple protocol with literals.
+    exec_ok(cb.get(),
+            "INSERT INTO environments (id, name, user_id, last_error) VALUES ('env_lit', 'lit', 'user_2', 'it''s literal')");
+    // A row written, then deleted before the migration.
+    exec_params(ca.get(), kUpdate, {"gone soon", "env_del"});
+  }
+  auto direct = db.direct();
+  exec_ok(direct.get(), "INSERT INTO environments (id, name, user_id) VALUES ('env_del', 'del', 'user_1')");
+  // (env_del did not exist when its update ran: the record names a row that is gone or new.)
+  exec_ok(direct.get(), "DELETE FROM environments WHERE id = 'env_del'");
+
+  // Backfill before the migration: nothing to do yet, and it says so.
+  const Outcome early = backfill(db, dir.path);
+  EXPECT_EQ(early.status, 1) << early.out;
+  EXPECT_NE(early.out.find("does not exist yet"), std::string::npos) << early.out;
+
+  exec_ok(direct.get(), "ALTER TABLE environments ADD COLUMN last_error TEXT");
+  exec_ok(direct.get(), "UPDATE environments SET last_error = 'app wrote after' WHERE id = 'env_2'");
+
+  const Outcome dry = backfill(db, dir.path, {"--dry-run"});
+  EXPECT_EQ(dry.status, 0) << dry.out;
+  EXPECT_NE(dry.out.find("would apply  public.environments.last_error = (8 bytes) where id = 'env_1'"),
+            std::string::npos)
+      << dry.out;
+  EXPECT_EQ(dry.out.find("b second"), std::string::npos) << "values are not shown without --show-values";
+  EXPECT_EQ(query_value(direct.get(), "SELECT count(*) FROM environments WHERE last_error IS NOT NULL"), "1")
+      << "a dry run changes nothing";
+
+  const Outcome first = backfill(db, dir.path, {"--format", "json"});
+  EXPECT_EQ(first.status, 0) << first.out;
+  EXPECT_EQ(counts(first), "applied=4 already=0 superseded=2 newer=1 gone=1 unrecoverable=0 torn=0 invalid=0 errors=0")
+      << first.out;
+  EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_new'"), "insert boom");
+  EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_1'"), "b second");
+  EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_2'"), "app wrote after");
+  EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_3'"), "upsert boom");
+  EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_lit'"), "it's literal");
+
+  const Outcome second = backfill(db, dir.path, {"--format", "json"});
+  EXPECT_EQ(second.status, 0) << second.out;
+  EXPECT_EQ(counts(second), "applied=0 already=4 superseded=2 newer=1 gone=1 unrecoverable=0 torn=0 invalid=0 errors=0")
+      << second.out;
+}
+
+TEST(Backfill, WhatCannotBeAppliedIsReportedAndTheRestApplied) {
+  IncidentDatabase db("backfill_report");
+  TempDir dir;
+  const fs::path journal = dir.path / "j.jsonl";
+  {
+    Replica a(db, "solo", journal);
+    ASSERT_TRUE(wait_for_log(a.shim, "is MISSING")) << a.shim.log();
+    auto conn = a.client();
+    ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK) << PQerrorMessage(conn.get());
+    exec_params(conn.get(), kUpdate, {"keyed", "env_1"});
+    // No key in the statement: which rows it changed is not known.
+    exec_ok(conn.get(), "UPDATE environments SET last_error = 'bulk' WHERE status = 'RUNNING'");
+  }
+  {
+    // A crash in the middle of a record.
+    std::ofstream out(journal, std::ios::app);
+    out << R"({"v":2,"replica":"solo","boot":1,"seq":99,"time_un)";
+  }
+  auto direct = db.direct();
+  exec_ok(direct.get(), "ALTER TABLE environments ADD COLUMN last_error TEXT");
+  const Outcome text = backfill(db, dir.path);
+  EXPECT_EQ(text.status, 1) << text.out;
+  EXPECT_NE(text.out.find("torn  " + journal.string() + ":3"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("no unique key of public.environments (it stated: status)"), std::string::npos) << text.out;
+  EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_1'"), "keyed");
+  EXPECT_EQ(query_value(direct.get(), "SELECT count(*) FROM environments WHERE last_error = 'bulk'"), "0")
+      << "never guessed";
+}
+
+TEST(Backfill, UsageAndUnreachableDatabaseAreErrors) {
+  TempDir dir;
+  EXPECT_EQ(pgshim_merged({"backfill", "--upstream", "postgres://x@127.0.0.1:1/x"}).status, 2);
+  const Outcome missing = pgshim_merged({"backfill", "--journal", (dir.path / "none.jsonl").string(), "--upstream",
+                                         "postgres://x@127.0.0.1:1/x"});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.out.find("does not exist"), std::string::npos) << missing.out;
+  std::ofstream(dir.path / "j.jsonl") << "";
+  const Outcome unreachable = pgshim_merged(
+      {"backfill", "--journal", (dir.path / "j.jsonl").string(), "--upstream", "postgresql://x@127.0.0.1:1/x?connect_timeout=2"});
+  EXPECT_EQ(unreachable.status, 2) << unreachable.out;
+  EXPECT_NE(unreachable.out.find("cannot connect"), std::string::npos) << unreachable.out;
+}
+
+}  // namespace
+}  // namespace pgshim::test

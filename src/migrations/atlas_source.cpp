@@ -112,8 +112,8 @@ std::vector<std::string> atlas_sum_files(const std::string& text, const std::str
     }
     if (line.empty()) continue;
     const auto hash = line.find(kHashPrefix);
-    const std::string_view name = hash == std::string_view::npos ? std::string_view{} : detail::trim(line.substr(0, hash));
-    if (name.empty()) {
+    const std::string_view name = detail::trim(line.substr(0, hash));
+    if (hash == std::string_view::npos || name.empty()) {
       throw MigrationError(path + ":" + std::to_string(line_no) + ": expected `<file> h1:<hash>`");
     }
     out.emplace_back(name);

@@ -86,11 +86,16 @@ struct Planned {
   return parse_sqitch_plan(detail::read_file(plan), plan.string());
 }
 
+struct Project {
+  std::string name;              // %project, as the registry's rows name it
+  std::vector<Planned> changes;  // plan order
+};
+
 // Every change of the plan with the deploy script sqitch would run for it.
-[[nodiscard]] std::vector<Planned> planned(const std::string& dir) {
+[[nodiscard]] Project planned(const std::string& dir) {
   const SqitchPlan plan = read_plan(dir);
   const fs::path deploy = fs::path(dir) / kDeployDir;
-  std::vector<Planned> out;
+  Project out{plan.project, {}};
   for (const auto& c : plan.changes) {
     std::error_code ec;
     if (c.rework_tags.empty()) {
@@ -98,7 +103,7 @@ struct Planned {
       if (!fs::is_regular_file(script, ec)) {
         throw MigrationError("sqitch change " + c.name + " has no deploy script " + script.string());
       }
-      out.push_back(Planned{c.name, c.name, script});
+      out.changes.push_back(Planned{c.name, c.name, script});
       continue;
     }
     // sqitch takes the first rework tag whose copy of the script exists.
@@ -106,7 +111,7 @@ struct Planned {
     for (const auto& tag : c.rework_tags) {
       const fs::path script = deploy / (c.name + "@" + tag + std::string(kExtension));
       if (fs::is_regular_file(script, ec)) {
-        out.push_back(Planned{c.name + "@" + tag, c.name, script});
+        out.changes.push_back(Planned{c.name + "@" + tag, c.name, script});
         found = true;
         break;
       }
@@ -133,7 +138,9 @@ SqitchPlan parse_sqitch_plan(const std::string& text, const std::string& path) {
     if (line.front() == '%') {
       const auto eq = line.find('=');
       if (eq == std::string_view::npos) continue;  // a pragma without a value sets nothing pgshim reads
-      if (detail::trim(line.substr(1, eq - 1)) == "project") plan.project = std::string(detail::trim(line.substr(eq + 1)));
+      if (detail::trim(line.substr(1, eq - 1)) == "project") {
+        plan.project = std::string(detail::trim(line.substr(eq + 1)));
+      }
       continue;
     }
     if (line.front() == '@') {
@@ -180,7 +187,9 @@ SqitchPlan parse_sqitch_plan(const std::string& text, const std::string& path) {
 
 std::vector<Migration> SqitchSource::list() const {
   std::vector<Migration> out;
-  for (const auto& p : planned(dir_)) out.push_back(Migration{p.migration, detail::read_file(p.script), p.script.string()});
+  for (const auto& p : planned(dir_).changes) {
+    out.push_back(Migration{p.migration, detail::read_file(p.script), p.script.string()});
+  }
   return out;
 }
 
@@ -188,11 +197,11 @@ std::map<std::string, MigrationState> SqitchSource::recorded(Database& db) const
   const std::string changes = registry_ + ".changes";
   const std::string events = registry_ + ".events";
   if (!detail::table_exists(db, changes)) return {};
-  const std::string project = read_plan(dir_).project;
+  const Project project = planned(dir_);
   std::map<std::string, std::size_t> deployed;  // change name -> rows
   for (const auto& row : db.query("SELECT change, count(*)::text FROM " + detail::quote_table(changes) +
                                       " WHERE project = $1 GROUP BY change",
-                                  {project})) {
+                                  {project.name})) {
     if (row.size() != 2 || !row[0] || !row[1] || !detail::all_digits(*row[1])) continue;
     deployed[*row[0]] = static_cast<std::size_t>(std::stoull(*row[1]));
   }
@@ -200,13 +209,13 @@ std::map<std::string, MigrationState> SqitchSource::recorded(Database& db) const
   if (detail::table_exists(db, events)) {
     for (const auto& row : db.query("SELECT DISTINCT ON (change) change, event FROM " + detail::quote_table(events) +
                                         " WHERE project = $1 ORDER BY change, committed_at DESC",
-                                    {project})) {
+                                    {project.name})) {
       if (row.size() == 2 && row[0] && row[1]) latest_event[*row[0]] = *row[1];
     }
   }
   std::map<std::string, MigrationState> out;
   std::map<std::string, std::size_t> seen;  // appearances of each name so far
-  for (const auto& p : planned(dir_)) {
+  for (const auto& p : project.changes) {
     const std::size_t appearance = seen[p.change]++;
     const auto it = deployed.find(p.change);
     const std::size_t rows = it == deployed.end() ? 0 : it->second;

@@ -346,7 +346,9 @@ void sqitch_record(PGconn* conn, const Migration& m, const std::string& dir) { s
 // next `sqitch deploy` tries the change again.
 void sqitch_fail(PGconn* conn, const Migration& m, const std::string& dir) { sqitch_log(conn, m, dir, "fail"); }
 
-constexpr const char* kUpperCaseColumns = "public.environments.last_error TEXT None|public.environments.retries INTEGER 0";
+// The derived columns of the fixtures whose files spell types in upper case.
+constexpr const char* kUpperCaseColumns =
+    "public.environments.last_error TEXT None|public.environments.retries INTEGER 0";
 
 struct ToolCase {
   std::string tool;     // as detected and reported

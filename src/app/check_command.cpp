@@ -26,8 +26,8 @@ pgshim would mitigate while they are pending and what it could not.
                           db/migration, migrations, ...)
   --upstream URL          the database (postgres:// URL or libpq conninfo)
   --migrations-tool NAME  prisma, flyway, golang-migrate, goose, dbmate,
-                          drizzle or liquibase (default: detected from DIR's
-                          layout); also --tool
+                          drizzle, liquibase, atlas or sqitch (default:
+                          detected from DIR's layout); also --tool
   --format FORMAT         text (default) or json
 Exit status: 0 nothing pending, 1 something pending, 2 error.
 )";

@@ -852,7 +852,8 @@ Pending columns:
       --migrations DIR        a migrations directory: the unapplied migrations'
                               ADD COLUMNs become pending columns (see `pgshim check`).
                               The tool is detected from its layout: prisma, flyway,
-                              golang-migrate, goose, dbmate, drizzle or liquibase
+                              golang-migrate, goose, dbmate, drizzle, liquibase,
+                              atlas or sqitch
       --migrations-tool NAME  read DIR as this tool's (when detection is ambiguous)
 
 Authentication:

@@ -19,7 +19,7 @@ constexpr std::string_view kLookedFor =
     "migration_lock.toml or <name>/migration.sql (prisma), V<version>__<description>.sql (flyway), "
     "<version>_<title>.up.sql (golang-migrate), a .sql file with `-- +goose Up` (goose), "
     "a .sql file with `-- migrate:up` (dbmate), meta/_journal.json (drizzle), "
-    "a .sql file starting `--liquibase formatted sql` (liquibase)";
+    "a .sql file starting `--liquibase formatted sql` (liquibase), atlas.sum (atlas), sqitch.plan (sqitch)";
 
 [[nodiscard]] bool ends_with(std::string_view s, std::string_view suffix) noexcept {
   return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -60,34 +60,18 @@ constexpr std::string_view kLookedFor =
   return false;
 }
 
-// A tool pgshim recognises but does not read yet, with its evidence.
-struct Unsupported {
-  std::string tool;
-  std::string evidence;
-};
-
-struct Scan {
-  std::vector<Detected> found;
-  std::vector<Unsupported> unsupported;
-};
-
-[[nodiscard]] Scan scan(const std::string& dir) {
-  Scan out;
+[[nodiscard]] std::vector<Detected> scan(const std::string& dir) {
+  std::vector<Detected> out;
   const auto add = [&](Tool tool, std::string evidence) {
-    const bool known = std::any_of(out.found.begin(), out.found.end(), [&](const Detected& d) { return d.tool == tool; });
-    if (!known) out.found.push_back(Detected{tool, std::move(evidence)});
-  };
-  const auto add_unsupported = [&](std::string tool, std::string evidence) {
-    const bool known = std::any_of(out.unsupported.begin(), out.unsupported.end(),
-                                   [&](const Unsupported& u) { return u.tool == tool; });
-    if (!known) out.unsupported.push_back(Unsupported{std::move(tool), std::move(evidence)});
+    const bool known = std::any_of(out.begin(), out.end(), [&](const Detected& d) { return d.tool == tool; });
+    if (!known) out.push_back(Detected{tool, std::move(evidence)});
   };
   const fs::path root(dir);
   std::error_code ec;
   if (fs::is_regular_file(root / "migration_lock.toml", ec)) add(Tool::Prisma, "migration_lock.toml");
   if (fs::is_regular_file(root / "meta" / "_journal.json", ec)) add(Tool::Drizzle, "meta/_journal.json");
-  if (fs::is_regular_file(root / "atlas.sum", ec)) add_unsupported("atlas", "atlas.sum");
-  if (fs::is_regular_file(root / "sqitch.plan", ec)) add_unsupported("sqitch", "sqitch.plan");
+  if (fs::is_regular_file(root / "atlas.sum", ec)) add(Tool::Atlas, "atlas.sum");
+  if (fs::is_regular_file(root / "sqitch.plan", ec)) add(Tool::Sqitch, "sqitch.plan");
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     if (entry.is_directory(ec) && fs::is_regular_file(entry.path() / "migration.sql", ec)) {
       add(Tool::Prisma, relative(entry.path() / "migration.sql", dir));
@@ -106,7 +90,7 @@ struct Scan {
     if (has_comment_line(text, "+goose up")) add(Tool::Goose, file);
     if (has_comment_line(text, "migrate:up")) add(Tool::Dbmate, file);
   }
-  std::sort(out.found.begin(), out.found.end(),
+  std::sort(out.begin(), out.end(),
             [](const Detected& a, const Detected& b) { return static_cast<int>(a.tool) < static_cast<int>(b.tool); });
   return out;
 }
@@ -117,7 +101,7 @@ std::vector<Detected> detect_tools(const std::string& dir) {
   // regular_files (inside scan) reports a missing directory; check first so
   // the other probes cannot mask it.
   (void)detail::regular_files(dir, /*recursive=*/false);
-  return scan(dir).found;
+  return scan(dir);
 }
 
 Tool resolve_tool(const std::string& dir, std::string_view requested) {
@@ -129,22 +113,16 @@ Tool resolve_tool(const std::string& dir, std::string_view requested) {
     }
     return *tool;
   }
-  (void)detail::regular_files(dir, /*recursive=*/false);
-  const Scan found = scan(dir);
-  if (found.found.size() == 1) return found.found.front().tool;
-  if (found.found.size() > 1) {
+  const std::vector<Detected> found = detect_tools(dir);
+  if (found.size() == 1) return found.front().tool;
+  if (found.size() > 1) {
     std::string candidates;
-    for (const auto& d : found.found) {
+    for (const auto& d : found) {
       if (!candidates.empty()) candidates += ", ";
       candidates += std::string(to_string(d.tool)) + " (" + d.evidence + ")";
     }
     throw MigrationError("migrations directory " + dir + " matches several tools: " + candidates +
                          "; choose one with --migrations-tool or migrations.tool");
-  }
-  if (!found.unsupported.empty()) {
-    const auto& u = found.unsupported.front();
-    throw MigrationError("migrations directory " + dir + " looks like " + u.tool + " (" + u.evidence +
-                         "), which pgshim cannot read yet (supported: " + supported_tools() + ")");
   }
   throw MigrationError("migrations directory " + dir + " matches no supported migration tool; looked for " +
                        std::string(kLookedFor));

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "files.hpp"
+#include "pgshim/migrations/atlas_source.hpp"
 #include "pgshim/migrations/dbmate_source.hpp"
 #include "pgshim/migrations/drizzle_source.hpp"
 #include "pgshim/migrations/flyway_source.hpp"
@@ -14,6 +15,7 @@
 #include "pgshim/migrations/goose_source.hpp"
 #include "pgshim/migrations/liquibase_source.hpp"
 #include "pgshim/migrations/prisma_source.hpp"
+#include "pgshim/migrations/sqitch_source.hpp"
 
 namespace pgshim::migrations {
 
@@ -52,6 +54,10 @@ std::string_view to_string(Tool tool) noexcept {
       return "drizzle";
     case Tool::Liquibase:
       return "liquibase";
+    case Tool::Atlas:
+      return "atlas";
+    case Tool::Sqitch:
+      return "sqitch";
   }
   return "prisma";
 }
@@ -81,6 +87,10 @@ std::unique_ptr<MigrationSource> make_source(Tool tool, std::string dir) {
       return std::make_unique<DrizzleSource>(std::move(dir));
     case Tool::Liquibase:
       return std::make_unique<LiquibaseSource>(std::move(dir));
+    case Tool::Atlas:
+      return std::make_unique<AtlasSource>(std::move(dir));
+    case Tool::Sqitch:
+      return std::make_unique<SqitchSource>(std::move(dir));
   }
   throw MigrationError("unknown migration tool");
 }

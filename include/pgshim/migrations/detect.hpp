@@ -10,9 +10,8 @@
 //   dbmate          a .sql file with a `-- migrate:up` line
 //   drizzle         meta/_journal.json
 //   liquibase       a .sql file whose first line is `--liquibase formatted sql`
-// Layouts of tools pgshim does not read yet (Atlas's atlas.sum, sqitch.plan)
-// are recognised so
-// the error can say so instead of "nothing found".
+//   atlas           atlas.sum
+//   sqitch          sqitch.plan
 #include <string>
 #include <string_view>
 #include <vector>

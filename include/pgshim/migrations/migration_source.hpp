@@ -11,7 +11,8 @@
 // Implemented, one header each: Prisma (prisma_source.hpp), Flyway
 // (flyway_source.hpp), golang-migrate (golang_migrate_source.hpp), goose
 // (goose_source.hpp), dbmate (dbmate_source.hpp), Drizzle
-// (drizzle_source.hpp), Liquibase formatted SQL (liquibase_source.hpp). detect.hpp tells them apart
+// (drizzle_source.hpp), Liquibase formatted SQL (liquibase_source.hpp), Atlas
+// (atlas_source.hpp), sqitch (sqitch_source.hpp). detect.hpp tells them apart
 // by a directory's layout. Designed to fit later:
 //  - Rails (Active Record): files `db/migrate/<timestamp>_<name>.rb`; table
 //    `schema_migrations(version varchar)`, one row per applied timestamp. The
@@ -81,14 +82,15 @@ class MigrationSource {
 };
 
 // The migration tools pgshim can read.
-enum class Tool { Prisma, Flyway, GolangMigrate, Goose, Dbmate, Drizzle, Liquibase };
+enum class Tool { Prisma, Flyway, GolangMigrate, Goose, Dbmate, Drizzle, Liquibase, Atlas, Sqitch };
 
 // Every Tool, in the order `--help` and error messages list them.
-inline constexpr Tool kAllTools[] = {Tool::Prisma, Tool::Flyway, Tool::GolangMigrate,
-                                     Tool::Goose,  Tool::Dbmate, Tool::Drizzle, Tool::Liquibase};
+inline constexpr Tool kAllTools[] = {Tool::Prisma,  Tool::Flyway,    Tool::GolangMigrate, Tool::Goose, Tool::Dbmate,
+                                     Tool::Drizzle, Tool::Liquibase, Tool::Atlas,         Tool::Sqitch};
 
 // The configuration's spelling (`prisma`, `flyway`, `golang-migrate`, `goose`,
-// `dbmate`, `drizzle`, `liquibase`) -> the Tool; nullopt for anything else.
+// `dbmate`, `drizzle`, `liquibase`, `atlas`, `sqitch`) -> the Tool; nullopt
+// for anything else.
 [[nodiscard]] std::optional<Tool> parse_tool(std::string_view name) noexcept;
 [[nodiscard]] std::string_view to_string(Tool tool) noexcept;
 // "prisma, flyway, ...": the names parse_tool accepts, for messages.

@@ -1,5 +1,5 @@
 // resolve_tool and detect_tools: each fixture directory is recognised as its
-// tool, and ambiguous, unknown and unsupported layouts are errors that say why.
+// tool, and ambiguous and unknown layouts are errors that say why.
 #include "pgshim/migrations/detect.hpp"
 
 #include <gtest/gtest.h>
@@ -27,7 +27,8 @@ TEST(Detect, EachFixtureIsItsOwnTool) {
       {"prisma-migrations", Tool::Prisma},   {"flyway-migrations", Tool::Flyway},
       {"golang-migrate-migrations", Tool::GolangMigrate}, {"goose-migrations", Tool::Goose},
       {"dbmate-migrations", Tool::Dbmate},   {"drizzle-migrations", Tool::Drizzle},
-      {"liquibase-migrations", Tool::Liquibase}};
+      {"liquibase-migrations", Tool::Liquibase}, {"atlas-migrations", Tool::Atlas},
+      {"sqitch-migrations", Tool::Sqitch}};
   for (const auto& [dir, tool] : cases) {
     const auto found = detect_tools(fixture(dir));
     ASSERT_EQ(found.size(), 1u) << dir;
@@ -72,21 +73,27 @@ TEST(Detect, NothingRecognisableNamesWhatWasLookedFor) {
   EXPECT_NE(error.find("matches no supported migration tool"), std::string::npos) << error;
   for (const char* mark :
        {"migration_lock.toml", "V<version>__", ".up.sql", "+goose Up", "migrate:up", "meta/_journal.json",
-        "--liquibase formatted sql"}) {
+        "--liquibase formatted sql", "atlas.sum", "sqitch.plan"}) {
     EXPECT_NE(error.find(mark), std::string::npos) << mark;
   }
   EXPECT_NE(resolve_error("/nonexistent/pgshim/migrations").find("does not exist"), std::string::npos);
 }
 
-TEST(Detect, KnownButUnreadToolsAreNamed) {
-  // Proves Atlas and sqitch layouts are named as not readable yet instead of unknown.
-  const std::vector<std::pair<std::string, std::string>> cases = {{"atlas.sum", "atlas"}, {"sqitch.plan", "sqitch"}};
+TEST(Detect, AtlasAndSqitchAreFoundByTheirMarkFile) {
+  // Proves atlas.sum alone marks an Atlas directory and sqitch.plan alone a sqitch project, and that a file of
+  // another tool beside one makes the directory ambiguous, as for every other pair.
+  const std::vector<std::pair<std::string, Tool>> cases = {{"atlas.sum", Tool::Atlas}, {"sqitch.plan", Tool::Sqitch}};
   for (const auto& [file, tool] : cases) {
     TempDir dir;
     dir.write(file, "h1:abc=\n");
+    dir.write("20250101000000_init.sql", "CREATE TABLE t (id int);\n");
+    EXPECT_EQ(resolve_tool(dir.str()), tool) << file;
+    dir.write("20250101000000_init.up.sql", "CREATE TABLE t (id int);\n");
     const std::string error = resolve_error(dir.str());
-    EXPECT_NE(error.find("looks like " + tool), std::string::npos) << error;
-    EXPECT_NE(error.find("cannot read yet"), std::string::npos) << error;
+    EXPECT_NE(error.find("golang-migrate (20250101000000_init.up.sql), " + std::string(to_string(tool)) + " (" + file +
+                         ")"),
+              std::string::npos)
+        << error;
   }
 }
 
@@ -94,7 +101,7 @@ TEST(Detect, UnknownRequestedToolIsRefused) {
   // Proves a requested name that is no tool is an error listing the supported names.
   EXPECT_NE(resolve_error(fixture("goose-migrations"), "alembic")
                 .find("unknown migrations tool \"alembic\" (supported: prisma, flyway, golang-migrate, goose, dbmate, drizzle, "
-                      "liquibase)"),
+                      "liquibase, atlas, sqitch)"),
             std::string::npos);
 }
 

@@ -130,7 +130,7 @@ TEST(Tool, ParsesItsNames) {
     ASSERT_TRUE(parsed.has_value()) << to_string(tool);
     EXPECT_EQ(*parsed, tool);
   }
-  EXPECT_EQ(supported_tools(), "prisma, flyway, golang-migrate, goose, dbmate, drizzle, liquibase");
+  EXPECT_EQ(supported_tools(), "prisma, flyway, golang-migrate, goose, dbmate, drizzle, liquibase, atlas, sqitch");
   EXPECT_FALSE(parse_tool("rails").has_value());
   EXPECT_FALSE(parse_tool("Prisma").has_value());
 }

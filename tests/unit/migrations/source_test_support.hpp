@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pgshim/migrations/migration_source.hpp"
@@ -43,19 +45,29 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Answers the table-existence probe (to_regclass) with `table_exists` and any
-// other query with `history`; remembers every statement and parameter.
+// Answers the table-existence probe (to_regclass) with `table_exists` (false
+// as well for the quoted names in `absent`), a query whose text contains the
+// key of an entry of `answers` with that entry's rows, and any other query
+// with `history`; remembers every statement and parameter.
 class CannedDatabase final : public Database {
  public:
   bool table_exists = true;
+  std::set<std::string> absent;  // as the probe receives them: "\"sqitch\".\"events\""
   std::vector<Row> history;
+  std::vector<std::pair<std::string, std::vector<Row>>> answers;
   std::vector<std::string> statements;
   std::vector<std::vector<std::string>> params;
 
   std::vector<Row> query(const std::string& sql, const std::vector<std::string>& p) override {
     statements.push_back(sql);
     params.push_back(p);
-    if (sql.find("to_regclass") != std::string::npos) return {Row{std::string(table_exists ? "t" : "f")}};
+    if (sql.find("to_regclass") != std::string::npos) {
+      const bool exists = table_exists && (p.empty() || absent.count(p[0]) == 0);
+      return {Row{std::string(exists ? "t" : "f")}};
+    }
+    for (const auto& [key, rows] : answers) {
+      if (sql.find(key) != std::string::npos) return rows;
+    }
     return history;
   }
 };

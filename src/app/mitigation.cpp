@@ -325,6 +325,18 @@ void Mitigation::on_dropped_write(const proxy::DroppedWrite& write) {
   }
 }
 
+void Mitigation::on_discarded_writes(std::size_t count, std::string_view why) {
+  if (metrics_) metrics_->journal_discarded.with({std::string(why)}).inc(count);
+  // A rollback or a statement that matched nothing is the application's
+  // ordinary business; the others lose a value whose fate is unknown.
+  if (why == "rolled_back" || why == "no_row") {
+    spdlog::debug("journal: {} dropped value(s) not journaled: their statement did not take effect ({})", count, why);
+  } else {
+    spdlog::warn("journal: {} dropped value(s) not journaled: whether their statement took effect is not known ({})",
+                 count, why);
+  }
+}
+
 void Mitigation::on_intercepted_error(bool replayed, std::string_view why_not) {
   if (metrics_) {
     metrics_->intercepted_errors.with({"", "", replayed ? "replayed" : "relayed"}).inc();

@@ -51,6 +51,7 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   void set_on_retired_use(RetiredUse callback);
   void on_untouched(sql::UntouchedReason reason, std::string_view detail) override;
   void on_dropped_write(const proxy::DroppedWrite& write) override;
+  void on_discarded_writes(std::size_t count, std::string_view why) override;
   void on_intercepted_error(bool replayed, std::string_view why_not) override;
   void on_cache(bool hit) override;
 

@@ -38,6 +38,10 @@ PgshimMetrics::PgshimMetrics(Registry& registry, ConnectionSources sources)
                                       {"table", "column"})),
       journal_failures(registry.counter("pgshim_journal_write_failures_total",
                                         "Dropped values that could not be written to the journal (lost for the backfill).")),
+      journal_discarded(registry.counter("pgshim_journal_discarded_total",
+                                         "Dropped values not journaled: their statement did not take effect "
+                                         "(rolled back, no row) or its fate is unknown.",
+                                         {"reason"})),
       passthrough(registry.counter("pgshim_statements_passthrough_total",
                                    "Statements relayed untouched, by reason.", {"reason"})),
       rewrite_cache_hits(registry.counter("pgshim_rewrite_cache_hits_total", "Rewrite cache hits.")),

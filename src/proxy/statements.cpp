@@ -25,6 +25,9 @@ constexpr char kCopyData = static_cast<char>(wire::FrontendType::CopyData);
 constexpr char kCopyDone = static_cast<char>(wire::FrontendType::CopyDone);
 constexpr char kCopyFail = static_cast<char>(wire::FrontendType::CopyFail);
 constexpr char kCopyInResponse = static_cast<char>(wire::BackendType::CopyInResponse);
+constexpr char kExecute = static_cast<char>(wire::FrontendType::Execute);
+constexpr char kEmptyQuery = static_cast<char>(wire::BackendType::EmptyQueryResponse);
+constexpr char kPortalSuspended = static_cast<char>(wire::BackendType::PortalSuspended);
 
 constexpr std::string_view kUndefinedColumn = "42703";
 
@@ -92,6 +95,12 @@ std::uint64_t next_execution() {
 
 StatementState::StatementState(Options options) : options_(options), frontend_(*this), backend_(*this) {}
 
+StatementState::~StatementState() {
+  // The session ended with writes whose fate it never learned: an open
+  // transaction the server rolls back, or answers that never came.
+  if (!held_writes_.empty()) options_.observer->on_discarded_writes(held_writes_.size(), "unfinished");
+}
+
 // ---- Frontend (client -> server) ---------------------------------------------------
 
 Handling StatementState::Frontend::classify(char type) noexcept {
@@ -112,6 +121,7 @@ Handling StatementState::Frontend::classify(char type) noexcept {
     case kQuery:
     case kParse:
     case kSync:
+    case kExecute:  // counted: a dropped write's Execute is matched to its CommandComplete
       return Handling::Inspect;
     case kBind:
     case kClose:
@@ -130,6 +140,8 @@ FilterAction StatementState::Frontend::on_message(const wire::MessageView& messa
     case kQuery:
       ++s_.outstanding_;
       action = s_.on_query(message, replacement);
+      ++s_.units_sent_;
+      s_.executes_in_unit_ = 0;
       break;
     case kParse:
       action = s_.on_parse(message, replacement);
@@ -142,6 +154,11 @@ FilterAction StatementState::Frontend::on_message(const wire::MessageView& messa
       break;
     case kSync:
       ++s_.outstanding_;
+      ++s_.units_sent_;
+      s_.executes_in_unit_ = 0;
+      break;
+    case kExecute:
+      ++s_.executes_in_unit_;
       break;
     case kCopyData:
       if (s_.copy_in_ && s_.copy_in_->filter) action = s_.on_copy_data(message, replacement);
@@ -234,7 +251,7 @@ FilterAction StatementState::on_query(const wire::MessageView& message, std::str
   const sql::RewriteResult* result = rewrite(query.sql, *snapshot);
   if (!result || !result->rewritten()) return FilterAction::Forward;
   if (result->copy_from && !accept_copy_from(*result->copy_from)) return FilterAction::Forward;
-  journal_literals(*result);
+  journal_literals(*result, units_sent_ + 1);  // this Query's unit
   replacement = wire::build_query(result->sql);
   return FilterAction::Replace;
 }
@@ -358,7 +375,7 @@ void StatementState::journal_copy_rows(const std::vector<wire::CopyRowValues>& r
           write.key.emplace_back(in.what.columns[k], value(row.fields[k]));
         }
       }
-      options_.observer->on_dropped_write(write);
+      hold(std::move(write), units_sent_, in.what.dropped[d].statement);  // the COPY's Query was counted
     }
   }
 }
@@ -448,10 +465,10 @@ FilterAction StatementState::on_bind(const wire::MessageView& message, std::stri
     swallow_.push_back(kCloseComplete);
     swallow_.push_back(kParseComplete);
     const auto again = prepared_.find(name);
-    if (again != prepared_.end()) journal_bind(again->second, bind);
+    if (again != prepared_.end()) journal_bind(again->second, bind, units_sent_ + 1, executes_in_unit_);
     return FilterAction::Replace;
   }
-  journal_bind(it->second, bind);
+  journal_bind(it->second, bind, units_sent_ + 1, executes_in_unit_);
   return FilterAction::Forward;
 }
 
@@ -479,7 +496,7 @@ void StatementState::forget_statements_named_in(std::string_view sql) {
   }
 }
 
-void StatementState::journal_literals(const sql::RewriteResult& result) {
+void StatementState::journal_literals(const sql::RewriteResult& result, std::uint64_t unit) {
   // One execution per statement of the string.
   std::vector<std::uint64_t> executions;
   for (const auto& dropped : result.dropped_values) {
@@ -487,16 +504,17 @@ void StatementState::journal_literals(const sql::RewriteResult& result) {
     if (executions[dropped.statement] == 0) executions[dropped.statement] = next_execution();
     DroppedWrite write{&dropped, stated_value(dropped.value, nullptr), {}, executions[dropped.statement]};
     for (const auto& k : dropped.key) write.key.emplace_back(k.column, stated_value(k, nullptr));
-    options_.observer->on_dropped_write(write);
+    hold(std::move(write), unit, dropped.statement);
   }
 }
 
-void StatementState::journal_bind(const Prepared& prepared, const wire::Bind& bind) {
+void StatementState::journal_bind(const Prepared& prepared, const wire::Bind& bind, std::uint64_t unit,
+                                  std::size_t command) {
   const std::uint64_t execution = prepared.dropped_values.empty() ? 0 : next_execution();
   for (const auto& dropped : prepared.dropped_values) {
     DroppedWrite write{&dropped, stated_value(dropped.value, &bind), {}, execution};
     for (const auto& k : dropped.key) write.key.emplace_back(k.column, stated_value(k, &bind));
-    options_.observer->on_dropped_write(write);
+    hold(std::move(write), unit, command);
   }
 }
 
@@ -504,6 +522,11 @@ void StatementState::journal_bind(const Prepared& prepared, const wire::Bind& bi
 
 Handling StatementState::Backend::classify(char type) noexcept {
   if (type == kReady || type == kError) return Handling::Inspect;
+  // Command results are counted: a dropped write whose statement changed no
+  // row is never journaled, and a ROLLBACK tag discards the transaction's.
+  if (s_.active() && (type == kCommandComplete || type == kEmptyQuery || type == kPortalSuspended)) {
+    return Handling::Inspect;
+  }
   // A SET search_path waits for its transaction's COMMIT or ROLLBACK tag.
   if (type == kCommandComplete && s_.search_path_.watching_tags()) return Handling::Inspect;
   if (type == kCopyInResponse && s_.copy_in_ && !s_.copy_in_->filter) return Handling::Inspect;
@@ -527,14 +550,22 @@ FilterAction StatementState::Backend::on_message(const wire::MessageView& messag
     // the server skips to Sync, so nothing more is owed.
     if (message.type == kError || message.type == kReady) s_.swallow_.clear();
   }
-  if (message.type == kError) return s_.on_error(message, replacement);
+  if (message.type == kError) {
+    s_.unit_failed_ = true;
+    return s_.on_error(message, replacement);
+  }
   if (message.type == kReady) return s_.on_ready(message, replacement);
   if (message.type == kCopyInResponse && s_.copy_in_ && !s_.copy_in_->filter) {
     return s_.on_copy_in_response(message, replacement);
   }
   if (message.type == kCommandComplete) {
     wire::CommandComplete done;
-    if (!wire::parse_command_complete(message.body, done)) s_.search_path_.command_complete(done.tag);
+    if (!wire::parse_command_complete(message.body, done)) {
+      s_.search_path_.command_complete(done.tag);
+      s_.on_command_result(done.tag);
+    }
+  } else if (message.type == kEmptyQuery || message.type == kPortalSuspended) {
+    s_.on_command_result({});
   }
   if (s_.replay_ == Replay::Holding) {
     s_.held_.append(message.frame);
@@ -597,7 +628,10 @@ FilterAction StatementState::on_ready(const wire::MessageView& message, std::str
     replay_ = Replay::Off;  // answered without an error
     replay_batch_.clear();
   }
-  if (replay_ != Replay::Holding) return FilterAction::Forward;
+  if (replay_ != Replay::Holding) {
+    end_unit(status_);
+    return FilterAction::Forward;
+  }
 
   // The recorded batch failed with 42703 on a configured column, outside any
   // transaction block, before anything reached the client: replay it with the
@@ -609,8 +643,13 @@ FilterAction StatementState::on_ready(const wire::MessageView& message, std::str
     options_.observer->on_intercepted_error(false, "the client sent more before the answer");
     replacement = std::exchange(held_, {});
     replacement.append(message.frame);
+    end_unit(status_);
     return FilterAction::Replace;
   }
+  // The replay answers the same unit: what the failed attempt said is void.
+  reset_unit();
+  const std::uint64_t unit = units_done_ + 1;
+  std::size_t executes = 0;
   std::string replayed;
   bool rewritten = false;
   std::string_view rest(batch);
@@ -625,13 +664,22 @@ FilterAction StatementState::on_ready(const wire::MessageView& message, std::str
       const auto snapshot = options_.source->current();
       const sql::RewriteResult* r = (!wire::parse_query(m.body, q) && snapshot) ? rewrite(q.sql, *snapshot) : nullptr;
       if (r && r->rewritten()) {
-        journal_literals(*r);
+        journal_literals(*r, unit);
         out = wire::build_query(r->sql);
         rewritten = true;
       }
     } else if (m.type == kParse) {
       wire::Parse p;
       if (!wire::parse_parse(m.body, p) && build_parse(p.statement, p.sql, p.parameter_types, out)) rewritten = true;
+    } else if (m.type == kBind) {
+      // Its statement was sent unrewritten the first time: journaled now.
+      wire::Bind b;
+      if (!wire::parse_bind(m.body, b)) {
+        const auto it = prepared_.find(std::string(b.statement));
+        if (it != prepared_.end()) journal_bind(it->second, b, unit, executes);
+      }
+    } else if (m.type == kExecute) {
+      ++executes;
     }
     replayed += out.empty() ? std::string(m.frame) : out;
     rest.remove_prefix(done->consumed);
@@ -642,6 +690,7 @@ FilterAction StatementState::on_ready(const wire::MessageView& message, std::str
     options_.observer->on_intercepted_error(false, "the statement could not be rewritten");
     replacement = std::exchange(held_, {});
     replacement.append(message.frame);
+    end_unit(status_);
     return FilterAction::Replace;
   }
   options_.observer->on_intercepted_error(true, "");
@@ -649,6 +698,101 @@ FilterAction StatementState::on_ready(const wire::MessageView& message, std::str
   to_server_ = std::move(replayed);
   ++outstanding_;  // the replayed batch ends in a Sync or is a Query
   return FilterAction::Replace;  // the ReadyForQuery of the failed attempt is not the client's
+}
+
+// ---- Dropped writes -----------------------------------------------------------------
+//
+// A dropped value is journaled only once its statement took effect, so that
+// backfill never applies a write the database never kept. Each is held with
+// its unit (the Query, or the batch up to a Sync, whose ReadyForQuery ends it)
+// and its command (which CommandComplete of the unit reports its statement).
+// - A command reporting 0 rows (UPDATE 0, INSERT 0 0, MERGE 0, DELETE 0):
+//   its writes changed nothing: discarded ("no_row").
+// - At a ReadyForQuery relayed to the client, the held writes of every unit
+//   up to it are settled by the transaction status it carries:
+//     'I' committed unless the unit failed, said ROLLBACK (ROLLBACK, a failed
+//         COMMIT) or PREPARE TRANSACTION, or the transaction failed earlier;
+//     'T' still open: kept, except that ROLLBACK TO SAVEPOINT discards the
+//         transaction's writes so far (which survived is not known);
+//     'E' failed: kept until the ROLLBACK that ends it.
+// Units whose answers are still to come stay held (pipelining).
+
+void StatementState::hold(DroppedWrite write, std::uint64_t unit, std::size_t command) {
+  if (held_writes_.size() >= kMaxHeldWrites) {
+    // A transaction this long is written as it goes rather than held in memory.
+    if (!warned_long_transaction_) {
+      warned_long_transaction_ = true;
+      options_.observer->on_untouched(sql::UntouchedReason::Unsupported,
+                                      "a transaction dropped more values than pgshim holds until COMMIT: the "
+                                      "oldest are journaled before the transaction ends");
+    }
+    HeldWrite& oldest = held_writes_.front();
+    oldest.write.what = &oldest.what;
+    options_.observer->on_dropped_write(oldest.write);
+    held_writes_.pop_front();
+  }
+  HeldWrite held{*write.what, std::move(write), unit, command};
+  held_writes_.push_back(std::move(held));
+}
+
+void StatementState::on_command_result(std::string_view tag) {
+  const std::size_t command = commands_in_unit_++;
+  if (tag.empty()) return;
+  wire::CommandComplete done{tag};
+  const std::string_view verb = done.command();
+  if (verb == "ROLLBACK") unit_rolled_back_ = true;  // ROLLBACK, ROLLBACK TO SAVEPOINT, a failed COMMIT
+  if (tag == "PREPARE TRANSACTION") unit_prepared_ = true;
+  const auto rows = done.rows();
+  const bool writes = verb == "INSERT" || verb == "UPDATE" || verb == "MERGE" || verb == "COPY";
+  if (!writes || !rows || *rows != 0 || held_writes_.empty()) return;
+  const std::uint64_t unit = units_done_ + 1;
+  const auto before = held_writes_.size();
+  std::erase_if(held_writes_, [&](const HeldWrite& h) { return h.unit == unit && h.command == command; });
+  if (held_writes_.size() != before) options_.observer->on_discarded_writes(before - held_writes_.size(), "no_row");
+}
+
+void StatementState::end_unit(wire::TransactionStatus status) {
+  const std::uint64_t unit = ++units_done_;
+  switch (status) {
+    case wire::TransactionStatus::Idle: {
+      const bool took_effect = !unit_failed_ && !unit_rolled_back_ && !unit_prepared_ && !transaction_failed_;
+      settle(unit, took_effect, unit_prepared_ ? "prepared_transaction" : "rolled_back");
+      transaction_failed_ = false;
+      break;
+    }
+    case wire::TransactionStatus::InBlock:
+      if (unit_rolled_back_) {
+        settle(unit, false, "savepoint");
+        transaction_failed_ = false;
+      }
+      break;
+    case wire::TransactionStatus::Failed:
+      transaction_failed_ = true;
+      break;
+  }
+  reset_unit();
+}
+
+void StatementState::reset_unit() noexcept {
+  commands_in_unit_ = 0;
+  unit_failed_ = false;
+  unit_rolled_back_ = false;
+  unit_prepared_ = false;
+}
+
+void StatementState::settle(std::uint64_t unit, bool took_effect, std::string_view why) {
+  std::size_t discarded = 0;
+  while (!held_writes_.empty() && held_writes_.front().unit <= unit) {
+    HeldWrite& h = held_writes_.front();
+    if (took_effect) {
+      h.write.what = &h.what;
+      options_.observer->on_dropped_write(h.write);
+    } else {
+      ++discarded;
+    }
+    held_writes_.pop_front();
+  }
+  if (discarded > 0) options_.observer->on_discarded_writes(discarded, why);
 }
 
 }  // namespace pgshim::proxy

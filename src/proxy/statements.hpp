@@ -12,6 +12,7 @@
 // With no pending column configured, neither filter inspects anything beyond
 // Terminate, ReadyForQuery and ErrorResponse: the relay stays a byte pump.
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ class StatementState {
     SessionInfo session;  // who this is, for the observer
   };
   explicit StatementState(Options options);
+  ~StatementState();
+  StatementState(const StatementState&) = delete;
+  StatementState& operator=(const StatementState&) = delete;
 
   [[nodiscard]] MessageFilter& frontend() noexcept { return frontend_; }
   [[nodiscard]] MessageFilter& backend() noexcept { return backend_; }
@@ -112,8 +116,10 @@ class StatementState {
   // snapshot; registers or forgets the statement. False: send it as it came.
   bool build_parse(std::string_view name, std::string_view sql, const std::vector<std::uint32_t>& types,
                    std::string& out);
-  void journal_literals(const sql::RewriteResult& result);
-  void journal_bind(const Prepared& prepared, const wire::Bind& bind);
+  // Dropped values of a simple Query's statements, or of one Bind (whose
+  // Execute is the unit's `command`-th), held until their unit says (below).
+  void journal_literals(const sql::RewriteResult& result, std::uint64_t unit);
+  void journal_bind(const Prepared& prepared, const wire::Bind& bind, std::uint64_t unit, std::size_t command);
   void forget_statements_named_in(std::string_view sql);
   [[nodiscard]] bool still_valid(const Prepared& prepared, const schema::Snapshot& snapshot) const;
   [[nodiscard]] bool may_fail_on_pending(std::string_view sql, const schema::Snapshot& snapshot) const;
@@ -156,6 +162,33 @@ class StatementState {
   void journal_copy_rows(const std::vector<wire::CopyRowValues>& rows);
   // Whether a rewrite's COPY FROM can be filtered here (encoding, options).
   bool accept_copy_from(const sql::CopyFromFilter& what);
+
+  // Dropped writes wait here until it is known that they took effect
+  // (statements.cpp, "Dropped writes"): a unit is one Query or one Sync's
+  // batch, ended by its ReadyForQuery; a command is one CommandComplete in it.
+  struct HeldWrite {
+    sql::DroppedValue what;  // a copy: the rewrite it came from may be gone by then
+    DroppedWrite write;      // its `what` points at the copy when released
+    std::uint64_t unit = 0;
+    std::size_t command = 0;
+  };
+  static constexpr std::size_t kMaxHeldWrites = 100'000;  // a transaction longer than this is written early
+  void hold(DroppedWrite write, std::uint64_t unit, std::size_t command);
+  void on_command_result(std::string_view tag);
+  void end_unit(wire::TransactionStatus status);
+  void reset_unit() noexcept;
+  // Releases (journals) or discards every held write of units up to `unit`.
+  void settle(std::uint64_t unit, bool took_effect, std::string_view why);
+  std::deque<HeldWrite> held_writes_;
+  std::uint64_t units_sent_ = 0;      // Query and Sync messages the client sent
+  std::uint64_t units_done_ = 0;      // ReadyForQuery messages relayed to the client
+  std::size_t executes_in_unit_ = 0;  // Execute messages sent since the last Query/Sync
+  std::size_t commands_in_unit_ = 0;  // command results of the unit being answered
+  bool unit_failed_ = false;          // an ErrorResponse in the unit being answered
+  bool unit_rolled_back_ = false;     // a ROLLBACK tag: ROLLBACK [TO SAVEPOINT], a failed COMMIT
+  bool unit_prepared_ = false;        // PREPARE TRANSACTION
+  bool transaction_failed_ = false;   // a ReadyForQuery said 'E' since the last 'I'
+  bool warned_long_transaction_ = false;
 
   Replay replay_ = Replay::Off;
   bool replay_blocked_ = false;  // the client sent more while a batch awaited its answer

@@ -54,6 +54,10 @@ class PgshimMetrics {
   // Dropped values the journal could not write (disk full, permissions): those
   // values are lost for the backfill.
   CounterFamily& journal_failures;
+  // Dropped values not journaled because their statement did not take effect
+  // (or its fate is unknown). Label: reason (rolled_back, no_row, savepoint,
+  // prepared_transaction, unfinished).
+  CounterFamily& journal_discarded;
   // Statements relayed untouched. Label: reason (e.g. "no_pending_reference",
   // "column_present", "parse_error", "unsupported").
   CounterFamily& passthrough;

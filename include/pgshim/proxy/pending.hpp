@@ -64,8 +64,16 @@ class SessionObserver {
                             const SessionInfo& who) = 0;
   // A statement that mentions a pending column name was relayed untouched.
   virtual void on_untouched(sql::UntouchedReason reason, std::string_view detail) = 0;
-  // One execution dropped this value.
+  // A statement that dropped this value took effect: its transaction
+  // committed and it changed a row. Called at the ReadyForQuery that says so.
   virtual void on_dropped_write(const DroppedWrite& write) = 0;
+  // `count` values were dropped by statements that did not take effect, so
+  // they are not journaled. `why`: "rolled_back" (an error or ROLLBACK),
+  // "no_row" (the statement changed no row), "savepoint" (ROLLBACK TO
+  // SAVEPOINT: which of the transaction's writes survived is not known),
+  // "prepared_transaction" (PREPARE TRANSACTION: decided elsewhere) or
+  // "unfinished" (the session ended first).
+  virtual void on_discarded_writes(std::size_t count, std::string_view why) = 0;
   // A 42703 naming a configured column reached pgshim; `replayed` says whether
   // pgshim hid it and replayed the statement rewritten.
   virtual void on_intercepted_error(bool replayed, std::string_view why_not) = 0;

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "integration/migrations/check_support.hpp"
@@ -122,12 +123,12 @@ TEST(Backfill, TwoReplicasThenTheMigrationThenEveryValueIsBackOnce) {
     exec_ok(cb.get(),
             "INSERT INTO environments (id, name, user_id, last_error) VALUES ('env_lit', 'lit', 'user_2', 'it''s literal')");
     // A row written, then deleted before the migration.
+    auto direct = db.direct();
+    exec_ok(direct.get(), "INSERT INTO environments (id, name, user_id) VALUES ('env_del', 'del', 'user_1')");
     exec_params(ca.get(), kUpdate, {"gone soon", "env_del"});
+    exec_ok(direct.get(), "DELETE FROM environments WHERE id = 'env_del'");
   }
   auto direct = db.direct();
-  exec_ok(direct.get(), "INSERT INTO environments (id, name, user_id) VALUES ('env_del', 'del', 'user_1')");
-  // (env_del did not exist when its update ran: the record names a row that is gone or new.)
-  exec_ok(direct.get(), "DELETE FROM environments WHERE id = 'env_del'");
 
   // Backfill before the migration: nothing to do yet, and it says so.
   const Outcome early = backfill(db, dir.path);
@@ -189,6 +190,58 @@ TEST(Backfill, WhatCannotBeAppliedIsReportedAndTheRestApplied) {
   EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_1'"), "keyed");
   EXPECT_EQ(query_value(direct.get(), "SELECT count(*) FROM environments WHERE last_error = 'bulk'"), "0")
       << "never guessed";
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Backfill, OnlyWritesThatTookEffectAreJournaled) {
+  // A value is journaled when its statement changed a row and its transaction
+  // committed; a rollback, a failed batch, UPDATE 0, INSERT ... DO NOTHING
+  // that hit a conflict, and ROLLBACK TO SAVEPOINT leave nothing to backfill.
+  IncidentDatabase db("backfill_effect");
+  TempDir dir;
+  const fs::path journal = dir.path / "j.jsonl";
+  {
+    Replica a(db, "solo", journal);
+    ASSERT_TRUE(wait_for_log(a.shim, "is MISSING")) << a.shim.log();
+    auto conn = a.client();
+    ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK) << PQerrorMessage(conn.get());
+    exec_ok(conn.get(), "BEGIN");
+    exec_params(conn.get(), kUpdate, {"rolled back", "env_1"});
+    exec_ok(conn.get(), "ROLLBACK");
+    // An implicit transaction that fails after the write.
+    Result failed(PQexec(conn.get(), "UPDATE environments SET last_error = 'failed batch' WHERE id = 'env_1'; SELECT 1/0"));
+    EXPECT_EQ(PQresultStatus(failed.get()), PGRES_FATAL_ERROR);
+    exec_params(conn.get(), kUpdate, {"no such row", "env_none"});
+    exec_ok(conn.get(),
+            "INSERT INTO environments (id, name, user_id, last_error) VALUES ('env_1', 'x', 'user_1', 'conflict') "
+            "ON CONFLICT DO NOTHING");
+    exec_ok(conn.get(), "BEGIN");
+    exec_params(conn.get(), kUpdate, {"before savepoint", "env_2"});
+    exec_ok(conn.get(), "SAVEPOINT s");
+    exec_params(conn.get(), kUpdate, {"after savepoint", "env_2"});
+    exec_ok(conn.get(), "ROLLBACK TO SAVEPOINT s");
+    exec_ok(conn.get(), "COMMIT");
+    // Committed, in an explicit transaction and in a pipelined-free batch.
+    exec_ok(conn.get(), "BEGIN");
+    exec_params(conn.get(), kUpdate, {"committed", "env_3"});
+    std::string text = slurp(journal);
+    EXPECT_EQ(text.find("committed"), std::string::npos) << "held until COMMIT: " << text;
+    exec_ok(conn.get(), "COMMIT");
+    exec_params(conn.get(), kUpdate, {"autocommit", "env_1"});
+    text = slurp(journal);
+    for (const char* never : {"rolled back", "failed batch", "no such row", "conflict", "savepoint"}) {
+      EXPECT_EQ(text.find(never), std::string::npos) << never << " was journaled: " << text;
+    }
+    EXPECT_NE(text.find(R"("value":"committed")"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"("value":"autocommit")"), std::string::npos) << text;
+    EXPECT_NE(a.shim.log().find("(savepoint)"), std::string::npos) << "the unknown fate is said";
+  }
 }
 
 TEST(Backfill, UsageAndUnreachableDatabaseAreErrors) {

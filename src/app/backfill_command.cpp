@@ -51,10 +51,6 @@ struct Options {
   std::size_t batch_size = 500;
 };
 
-struct Counts {
-  std::uint64_t applied = 0, already = 0, newer = 0, gone = 0, errors = 0;
-};
-
 std::string label(const journal::Target& t) { return t.schema + "." + t.table + "." + t.column; }
 
 std::string where(const journal::ReadResult& read, const journal::Record* r) {
@@ -139,8 +135,10 @@ int parse_args(const std::vector<std::string>& args, Options& o) {
   return -1;
 }
 
-void print_text(const Options& o, const journal::ReadResult& read, const journal::Plan& plan,
-                const std::vector<journal::Outcome>& outcomes, const Counts& c) {
+void print_text(const Options& o, const journal::Run& run) {
+  const journal::ReadResult& read = run.read;
+  const journal::Plan& plan = run.plan;
+  const journal::Summary& c = run.summary;
   std::ostream& out = std::cout;
   std::set<std::string> replicas;
   for (const auto& r : read.records) replicas.insert(r.replica);
@@ -154,7 +152,7 @@ void print_text(const Options& o, const journal::ReadResult& read, const journal
         << "(its records are kept)\n";
   }
   if (o.dry_run) {
-    for (const auto& outcome : outcomes) {
+    for (const auto& outcome : run.outcomes) {
       const auto& p = *outcome.planned;
       out << "  " << (outcome.result == journal::Result::Applied ? "would apply" : journal::to_string(outcome.result))
           << "  " << label(p.target) << " = " << shown(p.value, o.show_values) << " where " << row_key(p) << "\n";
@@ -167,23 +165,21 @@ void print_text(const Options& o, const journal::ReadResult& read, const journal
   for (const auto& b : read.bad) {
     out << "  " << (b.torn ? "torn" : "invalid") << "  " << b.file << ":" << b.line << ": " << b.error << "\n";
   }
-  for (const auto& outcome : outcomes) {
+  for (const auto& outcome : run.outcomes) {
     if (outcome.result != journal::Result::Error) continue;
     out << "  error  " << where(read, outcome.planned->record) << "  " << label(outcome.planned->target) << " where "
         << row_key(*outcome.planned) << ": " << outcome.error << "\n";
   }
-  std::uint64_t torn = 0;
-  for (const auto& b : read.bad) torn += b.torn ? 1 : 0;
   out << "Summary: " << c.applied << (o.dry_run ? " to apply" : " applied") << ", " << c.already
-      << " already there, " << plan.superseded << " superseded by a later write, " << c.newer
-      << " kept (written since), " << c.gone << " row gone, " << plan.unrecoverable.size() << " unrecoverable, "
-      << torn << " torn, " << read.bad.size() - torn << " invalid, " << c.errors << " refused by the server\n";
+      << " already there, " << c.superseded << " superseded by a later write, " << c.newer
+      << " kept (written since), " << c.gone << " row gone, " << c.unrecoverable << " unrecoverable, " << c.torn
+      << " torn, " << c.invalid << " invalid, " << c.errors << " refused by the server\n";
 }
 
-void print_json(const Options& o, const journal::ReadResult& read, const journal::Plan& plan,
-                const std::vector<journal::Outcome>& outcomes, const Counts& c) {
-  std::uint64_t torn = 0;
-  for (const auto& b : read.bad) torn += b.torn ? 1 : 0;
+void print_json(const Options& o, const journal::Run& run) {
+  const journal::ReadResult& read = run.read;
+  const journal::Plan& plan = run.plan;
+  const journal::Summary& c = run.summary;
   alert::JsonWriter w;
   w.begin_object();
   w.member("dry_run", o.dry_run);
@@ -191,11 +187,9 @@ void print_json(const Options& o, const journal::ReadResult& read, const journal
   w.key("files").begin_array();
   for (const auto& f : read.files) w.value(f);
   w.end_array();
-  w.member("applied", c.applied).member("already", c.already).member("superseded", plan.superseded);
-  w.member("newer", c.newer).member("gone", c.gone);
-  w.member("unrecoverable", static_cast<std::uint64_t>(plan.unrecoverable.size()));
-  w.member("torn", torn).member("invalid", static_cast<std::uint64_t>(read.bad.size() - torn));
-  w.member("errors", c.errors);
+  w.member("applied", c.applied).member("already", c.already).member("superseded", c.superseded);
+  w.member("newer", c.newer).member("gone", c.gone).member("unrecoverable", c.unrecoverable);
+  w.member("torn", c.torn).member("invalid", c.invalid).member("errors", c.errors);
   w.key("missing_columns").begin_array();
   for (const auto& t : plan.missing_columns) w.value(label(t));
   w.end_array();
@@ -209,7 +203,7 @@ void print_json(const Options& o, const journal::ReadResult& read, const journal
     w.begin_object().member("kind", b.torn ? "torn" : "invalid");
     w.member("at", b.file + ":" + std::to_string(b.line)).member("reason", b.error).end_object();
   }
-  for (const auto& outcome : outcomes) {
+  for (const auto& outcome : run.outcomes) {
     if (outcome.result != journal::Result::Error) continue;
     w.begin_object().member("kind", "error").member("at", where(read, outcome.planned->record));
     w.member("column", label(outcome.planned->target)).member("reason", outcome.error).end_object();
@@ -225,39 +219,22 @@ int run_backfill_command(const std::vector<std::string>& args) {
   Options o;
   if (const int status = parse_args(args, o); status >= 0) return status;
   try {
-    const journal::ReadResult read = journal::read_journals(o.journals);
-    std::set<journal::Target> targets;
-    for (const auto& r : read.records) targets.insert(journal::Target{r.schema, r.table, r.column});
+    // The journals first: a wrong path is said before any connection is tried.
+    journal::ReadResult read = journal::read_journals(o.journals);
     migrations::PgDatabase db(o.upstream, std::chrono::seconds(30), "pgshim-backfill");
-    const journal::Facts facts = journal::read_facts(db, targets);
-    const journal::Plan plan = journal::plan(read.records, facts);
     journal::ApplyOptions apply_options;
     apply_options.dry_run = o.dry_run;
     apply_options.batch_size = o.batch_size;
     // Progress for journals longer than one batch (stderr: stdout is the report).
-    if (plan.apply.size() > o.batch_size) {
-      apply_options.progress = [](std::size_t done, std::size_t total) {
-        std::cerr << "pgshim backfill: " << done << "/" << total << " values\n";
-      };
-    }
-    const auto outcomes = journal::apply(db, plan, apply_options);
-    Counts c;
-    for (const auto& outcome : outcomes) {
-      switch (outcome.result) {
-        case journal::Result::Applied: ++c.applied; break;
-        case journal::Result::Already: ++c.already; break;
-        case journal::Result::Newer: ++c.newer; break;
-        case journal::Result::Gone: ++c.gone; break;
-        case journal::Result::Error: ++c.errors; break;
-      }
-    }
+    apply_options.progress = [batch = o.batch_size](std::size_t done, std::size_t total) {
+      if (total > batch) std::cerr << "pgshim backfill: " << done << "/" << total << " values\n";
+    };
+    const auto run = journal::run_backfill(db, std::move(read), apply_options);
     switch (o.format) {
-      case Format::Text: print_text(o, read, plan, outcomes, c); break;
-      case Format::Json: print_json(o, read, plan, outcomes, c); break;
+      case Format::Text: print_text(o, *run); break;
+      case Format::Json: print_json(o, *run); break;
     }
-    const bool complete = plan.missing_columns.empty() && plan.unrecoverable.empty() && read.bad.empty() &&
-                          c.errors == 0;
-    return complete ? kExitComplete : kExitIncomplete;
+    return run->summary.complete() ? kExitComplete : kExitIncomplete;
   } catch (const std::exception& e) {
     std::cerr << "pgshim backfill: " << e.what() << "\n";
     if (o.format == Format::Json) {

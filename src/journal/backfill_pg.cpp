@@ -153,4 +153,30 @@ std::vector<Outcome> apply(PgDatabase& db, const Plan& plan, const ApplyOptions&
   return outcomes;
 }
 
+std::unique_ptr<Run> run_backfill(PgDatabase& db, ReadResult read, const ApplyOptions& options) {
+  auto run = std::make_unique<Run>();
+  run->read = std::move(read);
+  std::set<Target> targets;
+  for (const auto& r : run->read.records) targets.insert(Target{r.schema, r.table, r.column});
+  run->facts = read_facts(db, targets);
+  run->plan = plan(run->read.records, run->facts);
+  run->outcomes = apply(db, run->plan, options);
+  Summary& s = run->summary;
+  s.records = run->read.records.size();
+  s.superseded = run->plan.superseded;
+  s.unrecoverable = run->plan.unrecoverable.size();
+  s.missing_columns = run->plan.missing_columns;
+  for (const auto& b : run->read.bad) ++(b.torn ? s.torn : s.invalid);
+  for (const auto& o : run->outcomes) {
+    switch (o.result) {
+      case Result::Applied: ++s.applied; break;
+      case Result::Already: ++s.already; break;
+      case Result::Newer: ++s.newer; break;
+      case Result::Gone: ++s.gone; break;
+      case Result::Error: ++s.errors; break;
+    }
+  }
+  return run;
+}
+
 }  // namespace pgshim::journal

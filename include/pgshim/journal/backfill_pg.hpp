@@ -14,11 +14,13 @@
 // accepts) is an error of its own and never holds back the others.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "pgshim/journal/backfill.hpp"
+#include "pgshim/journal/reader.hpp"
 #include "pgshim/migrations/pg_database.hpp"
 
 namespace pgshim::journal {
@@ -45,5 +47,42 @@ struct ApplyOptions {
 
 // One Outcome per plan.apply entry, in the same order.
 [[nodiscard]] std::vector<Outcome> apply(migrations::PgDatabase& db, const Plan& plan, const ApplyOptions& options);
+
+// What one run did, counted (the command's summary, `backfill: auto`'s log,
+// metrics and /status).
+struct Summary {
+  std::uint64_t records = 0;
+  std::uint64_t applied = 0;  // with dry_run: would be applied
+  std::uint64_t already = 0;
+  std::uint64_t superseded = 0;
+  std::uint64_t newer = 0;
+  std::uint64_t gone = 0;
+  std::uint64_t unrecoverable = 0;
+  std::uint64_t torn = 0;
+  std::uint64_t invalid = 0;
+  std::uint64_t errors = 0;
+  std::vector<Target> missing_columns;
+  // Every record accounted for: nothing unrecoverable, torn, invalid,
+  // refused or waiting for its column.
+  [[nodiscard]] bool complete() const noexcept {
+    return unrecoverable == 0 && torn == 0 && invalid == 0 && errors == 0 && missing_columns.empty();
+  }
+};
+
+// A whole run: the journals read, the catalog asked, the plan made and
+// applied. Heap-held because the plan points into the records and facts.
+struct Run {
+  ReadResult read;
+  Facts facts;
+  Plan plan;
+  std::vector<Outcome> outcomes;
+  Summary summary;
+};
+
+// Plans and applies what `read` (read_journals) holds. Throws
+// migrations::MigrationError when the catalog cannot be asked; per-value
+// failures are outcomes.
+[[nodiscard]] std::unique_ptr<Run> run_backfill(migrations::PgDatabase& db, ReadResult read,
+                                                const ApplyOptions& options);
 
 }  // namespace pgshim::journal

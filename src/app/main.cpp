@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "auto_backfill.hpp"
 #include "logging.hpp"
 #include "mitigation.hpp"
 #include "observability.hpp"
@@ -52,19 +53,40 @@ int run_proxy(const std::vector<std::string>& args) {
   pgshim::app::setup_logging(cli.config);
   try {
     std::unique_ptr<pgshim::app::Mitigation> mitigation;
+    std::unique_ptr<pgshim::app::AutoBackfill> backfill;
     pgshim::proxy::Server server(cli.config, [args] { return pgshim::config::reload(args); });
     pgshim::app::Observability observability(cli.config, server.stats());
     pgshim::config::Config effective = cli.config;
     observability.set_not_mitigated(pgshim::app::apply_migrations(effective));
     if (!effective.pending_columns.empty() || !effective.migrations_dir.empty()) {
       mitigation = std::make_unique<pgshim::app::Mitigation>(effective, &observability.metrics());
+      if (effective.auto_backfill) {
+        pgshim::app::AutoBackfill::Options options;
+        options.journal_path = effective.journal_file;
+        options.conninfo = effective.monitor_conninfo.empty() ? effective.upstream->conninfo : effective.monitor_conninfo;
+        // After a run the alerts see the columns as they are (resolved).
+        backfill = std::make_unique<pgshim::app::AutoBackfill>(std::move(options), &observability.metrics(),
+                                                               [&observability, &mitigation] {
+                                                                 observability.update(mitigation->current());
+                                                               });
+        observability.set_backfill(backfill.get());
+        mitigation->set_on_journaled([&backfill, &mitigation](const pgshim::sql::DroppedValue& v) {
+          // Committed after its column appeared: the run that already went missed it.
+          const auto* c = mitigation->current()->find(v.schema, v.table, v.column);
+          if (c && c->state == pgshim::schema::ColumnState::Present) backfill->request();
+        });
+        spdlog::info("backfill: auto: when a pending column appears, its journaled values are applied before the "
+                     "alert resolves");
+      }
       const bool follow_migrations = !effective.migrations_dir.empty();
-      mitigation->set_on_change([&observability, &mitigation, &server, follow_migrations](const auto& previous,
-                                                                                           const auto& next) {
+      mitigation->set_on_change([&observability, &mitigation, &server, &backfill, follow_migrations](
+                                    const auto& previous, const auto& next) {
+        const bool appeared = pgshim::app::some_column_appeared(previous, next);
+        if (appeared && backfill) backfill->request();  // first: the alert below waits for it
         observability.update(mitigation->current());
         // A column that appeared means a migration was applied: re-read which
         // are still pending (off this thread: the reload replaces the watcher).
-        if (follow_migrations && pgshim::app::some_column_appeared(previous, next)) server.request_reload();
+        if (follow_migrations && appeared) server.request_reload();
       });
       mitigation->set_on_retired_use([&observability](const auto& column, const auto& who) {
         observability.retired_used(column, who);
@@ -98,6 +120,7 @@ int run_proxy(const std::vector<std::string>& args) {
     });
     observability.start(mitigation.get());
     const int status = server.run();
+    if (backfill) backfill->stop();
     observability.stop();
     if (mitigation) mitigation->stop();
     return status;

@@ -320,8 +320,9 @@ void Mitigation::on_dropped_write(const proxy::DroppedWrite& write) {
                     journal_->last_error());
     }
     if (metrics_) metrics_->journal_failures.get().inc();
-  } else if (journal_failing_.exchange(false)) {
-    spdlog::info("journal: writing again");
+  } else {
+    if (journal_failing_.exchange(false)) spdlog::info("journal: writing again");
+    if (on_journaled_) on_journaled_(*write.what);
   }
 }
 

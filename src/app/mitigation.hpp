@@ -49,6 +49,10 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   // column, with who sent it: the alert names them. Set it before sessions run.
   using RetiredUse = std::function<void(const sql::PendingColumn&, const proxy::SessionInfo&)>;
   void set_on_retired_use(RetiredUse callback);
+  // Called (on a session's thread) after each value is journaled: `backfill:
+  // auto` learns of a late commit. Set it before sessions run.
+  using Journaled = std::function<void(const sql::DroppedValue&)>;
+  void set_on_journaled(Journaled callback) { on_journaled_ = std::move(callback); }
   void on_untouched(sql::UntouchedReason reason, std::string_view detail) override;
   void on_dropped_write(const proxy::DroppedWrite& write) override;
   void on_discarded_writes(std::size_t count, std::string_view why) override;
@@ -79,6 +83,7 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   std::mutex on_change_mutex_;
   schema::OnChange on_change_;
   RetiredUse on_retired_use_;
+  Journaled on_journaled_;
 };
 
 // `--migrations DIR`: adds the unapplied migrations' columns to

@@ -4,8 +4,10 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <future>
 
+#include "auto_backfill.hpp"
 #include "mitigation.hpp"
 #include "pgshim/admin/admin_server.hpp"
 #include "pgshim/alert/alerter.hpp"
@@ -115,7 +117,30 @@ void Observability::start(Mitigation* mitigation) {
 }
 
 void Observability::update(std::shared_ptr<const schema::Snapshot> snapshot) {
-  if (alerter_) alerter_->update(std::move(snapshot));
+  if (!alerter_ || !snapshot) return;
+  const bool hold = backfill_ != nullptr && backfill_->busy();
+  std::shared_ptr<schema::Snapshot> held;
+  {
+    std::lock_guard lock(alerted_mutex_);
+    std::vector<std::string> missing;
+    for (std::size_t i = 0; i < snapshot->columns.size(); ++i) {
+      const auto& c = snapshot->columns[i];
+      const std::string name = sql::qualified_name(c.column);
+      const bool was_missing =
+          std::find(alerted_missing_.begin(), alerted_missing_.end(), name) != alerted_missing_.end();
+      const bool appeared = c.state == schema::ColumnState::Present && c.column.kind == sql::ColumnKind::Pending;
+      if (hold && was_missing && appeared) {
+        // Resolved only once its values are back.
+        if (!held) held = std::make_shared<schema::Snapshot>(*snapshot);
+        held->columns[i].state = schema::ColumnState::Missing;
+        missing.push_back(name);
+      } else if (c.state == schema::ColumnState::Missing) {
+        missing.push_back(name);
+      }
+    }
+    alerted_missing_ = std::move(missing);
+  }
+  alerter_->update(held ? std::shared_ptr<const schema::Snapshot>(std::move(held)) : std::move(snapshot));
 }
 
 void Observability::retired_used(const sql::PendingColumn& column, const proxy::SessionInfo& who) {
@@ -194,6 +219,7 @@ std::string Observability::status_json() const {
     w.end_object();
     w.key("pending_columns").begin_array().end_array();
   }
+  if (backfill_) backfill_->write_status(w);
   {
     std::lock_guard lock(not_mitigated_mutex_);
     w.key("not_mitigated").begin_array();

@@ -25,6 +25,7 @@ class Alerter;
 
 namespace pgshim::app {
 
+class AutoBackfill;
 class Mitigation;
 
 class Observability {
@@ -39,8 +40,12 @@ class Observability {
   // Starts the endpoint and, with `mitigation`, the alerts; throws when the
   // metrics address cannot be bound or an alert receiver URL is invalid.
   void start(Mitigation* mitigation);
-  // Feeds a new snapshot to the alerts (any thread).
+  // Feeds a new snapshot to the alerts (any thread). While `backfill` (when
+  // set) is busy, a pending column that appeared still reads as missing to
+  // the alerts: its alert resolves after the backfill, at the next update.
   void update(std::shared_ptr<const schema::Snapshot> snapshot);
+  // `backfill: auto`, for the alerts and /status; set before start().
+  void set_backfill(const AutoBackfill* backfill) noexcept { backfill_ = backfill; }
   // A statement of `who` used the retired column `column` (any thread).
   void retired_used(const sql::PendingColumn& column, const proxy::SessionInfo& who);
   void stop();
@@ -58,6 +63,10 @@ class Observability {
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<alert::Alerter> alerter_;
   Mitigation* mitigation_ = nullptr;
+  const AutoBackfill* backfill_ = nullptr;
+  // Pending columns the alerts last saw missing (under alerted_mutex_).
+  std::mutex alerted_mutex_;
+  std::vector<std::string> alerted_missing_;
   std::thread thread_;
   mutable std::mutex not_mitigated_mutex_;
   std::vector<std::string> not_mitigated_;

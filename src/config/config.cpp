@@ -226,6 +226,10 @@ class YamlLoader {
           fail_at(file_, value["max_size"], "journal.max_size", "expected a size such as 64MiB (0: never rotate)");
         }
         if (value["replica"]) config.replica_id = scalar(value["replica"], "journal.replica");
+      } else if (key == "backfill") {
+        const std::string mode = scalar(value, key);
+        if (mode != "auto" && mode != "off") fail_at(file_, value, key, "expected auto or off");
+        config.auto_backfill = mode == "auto";
       } else if (key == "notice_on_rewrite") {
         config.notice_on_rewrite = boolean(value, key);
       } else if (key == "migrations") {
@@ -424,6 +428,7 @@ enum OptionId : int {
   kOptJournalFsync,
   kOptJournalMaxSize,
   kOptReplicaId,
+  kOptAutoBackfill,
   kOptNoticeOnRewrite,
   kOptMetricsListen,
   kOptAuthMode,
@@ -462,6 +467,7 @@ const option kLongOptions[] = {
     {"journal-fsync", required_argument, nullptr, kOptJournalFsync},
     {"journal-max-size", required_argument, nullptr, kOptJournalMaxSize},
     {"replica-id", required_argument, nullptr, kOptReplicaId},
+    {"auto-backfill", no_argument, nullptr, kOptAutoBackfill},
     {"notice-on-rewrite", no_argument, nullptr, kOptNoticeOnRewrite},
     {"metrics-listen", required_argument, nullptr, kOptMetricsListen},
     {"auth-mode", required_argument, nullptr, kOptAuthMode},
@@ -604,6 +610,7 @@ void apply_flag(Config& config, int id, const std::string& value) {
           throw ConfigError("expected a size such as 64MiB (0: never rotate)");
         break;
       case kOptReplicaId: config.replica_id = value; break;
+      case kOptAutoBackfill: config.auto_backfill = true; break;
       case kOptNoticeOnRewrite: config.notice_on_rewrite = true; break;
       case kOptMetricsListen: config.metrics_listen = parse_listen(value); break;
       case kOptAuthMode:
@@ -764,6 +771,9 @@ void validate(const Config& config) {
   if (config.auth_mode == AuthMode::Proxy && config.auth_file.empty() && config.auth_query.empty()) {
     throw ConfigError("auth: mode proxy needs an auth file (auth.file, --auth-file) or an auth query (auth.query)");
   }
+  if (config.auto_backfill && config.journal_file.empty()) {
+    throw ConfigError("backfill: auto needs the journal it applies (--journal FILE, `journal:`)");
+  }
   if (!config.migrations_dir.empty()) {
     // Checked here so that a missing, ambiguous or unrecognisable directory is
     // a configuration error at start-up, not a log line once running.
@@ -848,6 +858,10 @@ Pending columns:
                               FILE.<boot>-<n>; rotated files are kept
       --replica-id NAME       this pgshim's name in journal records (default:
                               the host name); give each replica its own
+      --auto-backfill         when a pending column appears, apply the journal's
+                              values to it (as `pgshim backfill` does, through
+                              the monitor login, which needs UPDATE) before the
+                              alert resolves; YAML `backfill: auto`
       --notice-on-rewrite     tell clients (NoticeResponse) when pgshim rewrote a statement
       --migrations DIR        a migrations directory: the unapplied migrations'
                               ADD COLUMNs become pending columns (see `pgshim check`).

@@ -42,6 +42,11 @@ PgshimMetrics::PgshimMetrics(Registry& registry, ConnectionSources sources)
                                          "Dropped values not journaled: their statement did not take effect "
                                          "(rolled back, no row) or its fate is unknown.",
                                          {"reason"})),
+      backfill_rows(registry.counter("pgshim_backfill_rows_total",
+                                     "Journaled values by what backfill: auto did with them, counted per run.",
+                                     {"result"})),
+      backfill_runs(registry.counter("pgshim_backfill_runs_total", "backfill: auto runs, by outcome.",
+                                     {"outcome"})),
       passthrough(registry.counter("pgshim_statements_passthrough_total",
                                    "Statements relayed untouched, by reason.", {"reason"})),
       rewrite_cache_hits(registry.counter("pgshim_rewrite_cache_hits_total", "Rewrite cache hits.")),

@@ -105,6 +105,10 @@ struct Config {
   std::string journal_file;
   journal::FsyncPolicy journal_fsync = journal::FsyncPolicy::EveryWrite;
   std::uint64_t journal_max_bytes = 0;  // rotate past this size; 0: never
+  // `backfill: auto` / --auto-backfill: when a pending column appears, apply
+  // the journal's values to it (pgshim backfill's rules) before the alert is
+  // resolved. Needs the journal.
+  bool auto_backfill = false;
   // Names this pgshim in the journal's records (`--replica-id`); default the host name.
   std::string replica_id;
   // Send the client a NoticeResponse when one of its statements was rewritten.

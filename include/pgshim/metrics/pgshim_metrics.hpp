@@ -58,6 +58,11 @@ class PgshimMetrics {
   // (or its fate is unknown). Label: reason (rolled_back, no_row, savepoint,
   // prepared_transaction, unfinished).
   CounterFamily& journal_discarded;
+  // `backfill: auto`: journaled values by what each run did with them. Label:
+  // result (applied, already, superseded, newer, gone, unrecoverable, error).
+  CounterFamily& backfill_rows;
+  // `backfill: auto` runs. Label: outcome (ok, failed: it could not run at all).
+  CounterFamily& backfill_runs;
   // Statements relayed untouched. Label: reason (e.g. "no_pending_reference",
   // "column_present", "parse_error", "unsupported").
   CounterFamily& passthrough;

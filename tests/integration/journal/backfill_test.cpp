@@ -244,6 +244,37 @@ TEST(Backfill, OnlyWritesThatTookEffectAreJournaled) {
   }
 }
 
+TEST(Backfill, AutoBackfillAppliesTheJournalWhenTheColumnAppears) {
+  // `--auto-backfill`: pgshim itself applies its journal once the watcher sees
+  // the column, through the monitor login, and logs what it did.
+  IncidentDatabase db("backfill_auto");
+  TempDir dir;
+  Pgshim shim({"--upstream", db.url_with_credentials(), "--pending", kPending, "--schema-poll-interval", "200ms",
+               "--journal", (dir.path / "j.jsonl").string(), "--auto-backfill"},
+              false);
+  ASSERT_TRUE(wait_for_log(shim, "is MISSING")) << shim.log();
+  auto conn = connect("host=127.0.0.1 port=" + std::to_string(shim.port()) + " dbname=" + db.name() +
+                      " user=pgshim_scram password=scram-pass sslmode=disable");
+  ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK) << PQerrorMessage(conn.get());
+  exec_params(conn.get(), kUpdate, {"auto one", "env_1"});
+  exec_params(conn.get(), kUpdate, {"auto two", "env_2"});
+  auto direct = db.direct();
+  exec_ok(direct.get(), "ALTER TABLE environments ADD COLUMN last_error TEXT");
+  ASSERT_TRUE(wait_for_log(shim, "backfill: 2 applied")) << shim.log();
+  EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_1'"), "auto one");
+  EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_2'"), "auto two");
+  const std::string log = shim.log();
+  EXPECT_LT(log.find("is present"), log.find("backfill: 2 applied")) << log;
+  // Through pgshim, now a plain proxy, the values read back.
+  EXPECT_EQ(query_value(conn.get(), "SELECT last_error FROM environments WHERE id = 'env_2'"), "auto two");
+}
+
+TEST(Backfill, AutoBackfillWithoutAJournalIsAConfigurationError) {
+  const Outcome o = pgshim_merged({"--upstream", "postgres://x@127.0.0.1:1/x", "--auto-backfill", "--check-config"});
+  EXPECT_EQ(o.status, 2) << o.out;
+  EXPECT_NE(o.out.find("backfill: auto needs the journal"), std::string::npos) << o.out;
+}
+
 TEST(Backfill, UsageAndUnreachableDatabaseAreErrors) {
   TempDir dir;
   EXPECT_EQ(pgshim_merged({"backfill", "--upstream", "postgres://x@127.0.0.1:1/x"}).status, 2);

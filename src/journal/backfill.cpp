@@ -151,11 +151,15 @@ Plan plan(const std::vector<Record>& records, const Facts& facts) {
     if (r.kind == kOnConflictAssignment) {
       if (with_insert.count(id) != 0) {
         ++out.superseded;  // its upsert's INSERT records carry the row and the value
-      } else {
+        continue;
+      }
+      // Alone, it is the branch that ran when pgshim saw the row come back
+      // (RETURNING told it: the record names the row); else nothing names it.
+      if (r.key.empty()) {
         unrecoverable("an ON CONFLICT DO UPDATE assignment whose INSERT did not write the column: the row it "
                       "updated is not known");
+        continue;
       }
-      continue;
     }
     if (r.kind == kInsertValue) {
       const auto oc = on_conflict.find(id);

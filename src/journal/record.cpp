@@ -121,6 +121,23 @@ std::string_view to_string(Form form) noexcept {
   return "unknown";
 }
 
+std::optional<std::vector<std::pair<std::string, Value>>> row_from_json(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(text, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  std::vector<std::pair<std::string, Value>> row;
+  for (const auto& member : parsed.get_object()) {
+    const json::value& v = member.value();
+    Value value;
+    if (v.is_null()) value = Value::null();
+    else if (v.is_string()) value = Value::text(std::string(v.get_string()));
+    else if (v.is_bool()) value = Value::text(v.get_bool() ? "true" : "false");
+    else value = Value::text(json::serialize(v));  // numbers as printed; arrays and objects as JSON
+    row.emplace_back(std::string(member.key()), std::move(value));
+  }
+  return row;
+}
+
 std::string format_line(const Record& r) {
   json::object o;
   o["v"] = kFormatVersion;

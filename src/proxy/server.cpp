@@ -264,7 +264,9 @@ int Server::run() {
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) {
     s.contexts.push_back(std::make_unique<asio::io_context>(1));
-    s.caches.push_back(std::make_unique<sql::RewriteCache>(config.rewrite_cache_entries));
+    // With a journal, rewrites ask for the written rows (stripped again): the
+    // journal learns generated keys and which branch an upsert took.
+    s.caches.push_back(std::make_unique<sql::RewriteCache>(config.rewrite_cache_entries, !config.journal_file.empty()));
     s.guards.push_back(asio::make_work_guard(*s.contexts.back()));
   }
   s.client_tls = make_client_tls(config);

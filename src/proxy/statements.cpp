@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cctype>
 
+#include "pgshim/journal/backfill.hpp"
+#include "pgshim/journal/record.hpp"
 #include "pgshim/util/ascii.hpp"
 #include "pgshim/wire/reader.hpp"
 
@@ -26,6 +28,10 @@ constexpr char kCopyDone = static_cast<char>(wire::FrontendType::CopyDone);
 constexpr char kCopyFail = static_cast<char>(wire::FrontendType::CopyFail);
 constexpr char kCopyInResponse = static_cast<char>(wire::BackendType::CopyInResponse);
 constexpr char kExecute = static_cast<char>(wire::FrontendType::Execute);
+constexpr char kDescribe = static_cast<char>(wire::FrontendType::Describe);
+constexpr char kRowDescription = static_cast<char>(wire::BackendType::RowDescription);
+constexpr char kNoData = static_cast<char>(wire::BackendType::NoData);
+constexpr char kDataRow = static_cast<char>(wire::BackendType::DataRow);
 constexpr char kEmptyQuery = static_cast<char>(wire::BackendType::EmptyQueryResponse);
 constexpr char kPortalSuspended = static_cast<char>(wire::BackendType::PortalSuspended);
 
@@ -121,11 +127,12 @@ Handling StatementState::Frontend::classify(char type) noexcept {
     case kQuery:
     case kParse:
     case kSync:
-    case kExecute:  // counted: a dropped write's Execute is matched to its CommandComplete
+    case kExecute:   // counted: a dropped write's Execute is matched to its CommandComplete
+    case kDescribe:  // counted: its answer may carry pgshim's RETURNING columns
       return Handling::Inspect;
     case kBind:
     case kClose:
-      return s_.prepared_.empty() ? Handling::Relay : Handling::Inspect;
+      return s_.prepared_.empty() && s_.portal_hidden_.empty() ? Handling::Relay : Handling::Inspect;
     default:
       return Handling::Relay;
   }
@@ -142,6 +149,7 @@ FilterAction StatementState::Frontend::on_message(const wire::MessageView& messa
       action = s_.on_query(message, replacement);
       ++s_.units_sent_;
       s_.executes_in_unit_ = 0;
+      s_.describes_sent_in_unit_ = 0;
       break;
     case kParse:
       action = s_.on_parse(message, replacement);
@@ -156,9 +164,23 @@ FilterAction StatementState::Frontend::on_message(const wire::MessageView& messa
       ++s_.outstanding_;
       ++s_.units_sent_;
       s_.executes_in_unit_ = 0;
+      s_.describes_sent_in_unit_ = 0;
       break;
-    case kExecute:
+    case kExecute: {
+      wire::Execute execute;
+      if (!wire::parse_execute(message.body, execute)) {
+        const auto it = s_.portal_hidden_.find(std::string(execute.portal));
+        if (it != s_.portal_hidden_.end() && it->second) {
+          auto& plan = s_.hidden_plan(s_.units_sent_ + 1);
+          plan.executes.resize(s_.executes_in_unit_ + 1, false);
+          plan.executes[s_.executes_in_unit_] = true;
+        }
+      }
       ++s_.executes_in_unit_;
+      break;
+    }
+    case kDescribe:
+      s_.note_describe(message);
       break;
     case kCopyData:
       if (s_.copy_in_ && s_.copy_in_->filter) action = s_.on_copy_data(message, replacement);
@@ -252,6 +274,11 @@ FilterAction StatementState::on_query(const wire::MessageView& message, std::str
   if (!result || !result->rewritten()) return FilterAction::Forward;
   if (result->copy_from && !accept_copy_from(*result->copy_from)) return FilterAction::Forward;
   journal_literals(*result, units_sent_ + 1);  // this Query's unit
+  if (!result->hidden_returning.empty()) {
+    HiddenPlan& plan = hidden_plan(units_sent_ + 1);
+    plan.simple = true;
+    for (const auto& h : result->hidden_returning) plan.statements.push_back(h.statement);
+  }
   replacement = wire::build_query(result->sql);
   return FilterAction::Replace;
 }
@@ -416,6 +443,7 @@ bool StatementState::build_parse(std::string_view name, std::string_view sql, co
   prepared.edits = result->edits;
   prepared.dropped_values = result->dropped_values;
   prepared.version = snapshot->version;
+  prepared.hidden_returning = !result->hidden_returning.empty();
   prepared_.emplace(std::string(name), std::move(prepared));
   return true;
 }
@@ -446,6 +474,7 @@ bool StatementState::still_valid(const Prepared& prepared, const schema::Snapsho
 FilterAction StatementState::on_bind(const wire::MessageView& message, std::string& replacement) {
   wire::Bind bind;
   if (wire::parse_bind(message.body, bind)) return FilterAction::Forward;
+  portal_hidden_.erase(std::string(bind.portal));  // a Bind replaces the portal
   const auto it = prepared_.find(std::string(bind.statement));
   if (it == prepared_.end()) return FilterAction::Forward;
   const auto snapshot = options_.source->current();
@@ -465,17 +494,41 @@ FilterAction StatementState::on_bind(const wire::MessageView& message, std::stri
     swallow_.push_back(kCloseComplete);
     swallow_.push_back(kParseComplete);
     const auto again = prepared_.find(name);
-    if (again != prepared_.end()) journal_bind(again->second, bind, units_sent_ + 1, executes_in_unit_);
+    if (again != prepared_.end()) {
+      journal_bind(again->second, bind, units_sent_ + 1, executes_in_unit_);
+      if (again->second.hidden_returning) {
+        // The Bind itself may need pgshim's columns' formats (below).
+        std::string bound;
+        if (bind_hidden(bind, bound)) {
+          replacement.resize(replacement.size() - message.frame.size());  // the client's Bind, replaced
+          replacement += bound;
+        }
+      }
+    }
     return FilterAction::Replace;
   }
   journal_bind(it->second, bind, units_sent_ + 1, executes_in_unit_);
-  return FilterAction::Forward;
+  if (!it->second.hidden_returning) return FilterAction::Forward;
+  return bind_hidden(bind, replacement) ? FilterAction::Replace : FilterAction::Forward;
+}
+
+// A Bind of a statement whose RETURNING pgshim extended: its portal's rows
+// carry the hidden columns, and one result format per column (the client's
+// count) would no longer match: pgshim's two are added as text.
+bool StatementState::bind_hidden(const wire::Bind& bind, std::string& out) {
+  portal_hidden_[std::string(bind.portal)] = true;
+  if (bind.result_formats.size() <= 1) return false;
+  wire::Bind extended = bind;
+  extended.result_formats.resize(bind.result_formats.size() + sql::HiddenReturning::kColumns, 0);
+  out = wire::build_bind(extended);
+  return !out.empty();
 }
 
 void StatementState::on_close(const wire::MessageView& message) {
   wire::Target target{};
   if (wire::parse_target(message.body, target)) return;
   if (target.kind == wire::kTargetStatement) prepared_.erase(std::string(target.name));
+  else portal_hidden_.erase(std::string(target.name));
 }
 
 // DEALLOCATE and DISCARD in a simple Query drop server-side statements the
@@ -524,9 +577,11 @@ Handling StatementState::Backend::classify(char type) noexcept {
   if (type == kReady || type == kError) return Handling::Inspect;
   // Command results are counted: a dropped write whose statement changed no
   // row is never journaled, and a ROLLBACK tag discards the transaction's.
-  if (s_.active() && (type == kCommandComplete || type == kEmptyQuery || type == kPortalSuspended)) {
+  if (s_.active() && (type == kCommandComplete || type == kEmptyQuery || type == kPortalSuspended ||
+                      type == kRowDescription || type == kNoData)) {
     return Handling::Inspect;
   }
+  if (type == kDataRow && s_.answering_plan() != nullptr && s_.answer_hidden(false)) return Handling::Inspect;
   // A SET search_path waits for its transaction's COMMIT or ROLLBACK tag.
   if (type == kCommandComplete && s_.search_path_.watching_tags()) return Handling::Inspect;
   if (type == kCopyInResponse && s_.copy_in_ && !s_.copy_in_->filter) return Handling::Inspect;
@@ -566,6 +621,18 @@ FilterAction StatementState::Backend::on_message(const wire::MessageView& messag
     }
   } else if (message.type == kEmptyQuery || message.type == kPortalSuspended) {
     s_.on_command_result({});
+  } else if (message.type == kRowDescription || message.type == kNoData || message.type == kDataRow) {
+    std::string stripped;
+    const FilterAction action = message.type == kDataRow ? s_.on_data_row(message, stripped)
+                                                         : s_.on_row_description(message, stripped);
+    if (action == FilterAction::Replace) {
+      if (s_.replay_ == Replay::Holding) {
+        s_.held_.append(stripped);
+      } else {
+        replacement = std::move(stripped);
+      }
+      return FilterAction::Replace;
+    }
   }
   if (s_.replay_ == Replay::Holding) {
     s_.held_.append(message.frame);
@@ -646,10 +713,13 @@ FilterAction StatementState::on_ready(const wire::MessageView& message, std::str
     end_unit(status_);
     return FilterAction::Replace;
   }
-  // The replay answers the same unit: what the failed attempt said is void.
+  // The replay answers the same unit: what the failed attempt said is void,
+  // and where pgshim's RETURNING columns come back is worked out again.
   reset_unit();
   const std::uint64_t unit = units_done_ + 1;
+  hidden_plans_.erase(unit);
   std::size_t executes = 0;
+  std::size_t describes = 0;
   std::string replayed;
   bool rewritten = false;
   std::string_view rest(batch);
@@ -667,6 +737,11 @@ FilterAction StatementState::on_ready(const wire::MessageView& message, std::str
         journal_literals(*r, unit);
         out = wire::build_query(r->sql);
         rewritten = true;
+        if (!r->hidden_returning.empty()) {
+          HiddenPlan& plan = hidden_plan(unit);
+          plan.simple = true;
+          for (const auto& h : r->hidden_returning) plan.statements.push_back(h.statement);
+        }
       }
     } else if (m.type == kParse) {
       wire::Parse p;
@@ -675,11 +750,34 @@ FilterAction StatementState::on_ready(const wire::MessageView& message, std::str
       // Its statement was sent unrewritten the first time: journaled now.
       wire::Bind b;
       if (!wire::parse_bind(m.body, b)) {
+        portal_hidden_.erase(std::string(b.portal));
         const auto it = prepared_.find(std::string(b.statement));
-        if (it != prepared_.end()) journal_bind(it->second, b, unit, executes);
+        if (it != prepared_.end()) {
+          journal_bind(it->second, b, unit, executes);
+          if (it->second.hidden_returning) (void)bind_hidden(b, out);
+        }
       }
-    } else if (m.type == kExecute) {
-      ++executes;
+    } else if (m.type == kDescribe || m.type == kExecute) {
+      const bool describe = m.type == kDescribe;
+      wire::Target t{};
+      wire::Execute e;
+      bool hidden = false;
+      if (describe && !wire::parse_target(m.body, t)) {
+        const auto st = prepared_.find(std::string(t.name));
+        const auto po = portal_hidden_.find(std::string(t.name));
+        hidden = t.kind == wire::kTargetStatement ? (st != prepared_.end() && st->second.hidden_returning)
+                                                  : (po != portal_hidden_.end() && po->second);
+      } else if (!describe && !wire::parse_execute(m.body, e)) {
+        const auto po = portal_hidden_.find(std::string(e.portal));
+        hidden = po != portal_hidden_.end() && po->second;
+      }
+      std::size_t& index = describe ? describes : executes;
+      if (hidden) {
+        std::vector<bool>& events = describe ? hidden_plan(unit).describes : hidden_plan(unit).executes;
+        events.resize(index + 1, false);
+        events[index] = true;
+      }
+      ++index;
     }
     replayed += out.empty() ? std::string(m.frame) : out;
     rest.remove_prefix(done->consumed);
@@ -753,6 +851,7 @@ void StatementState::on_command_result(std::string_view tag) {
 
 void StatementState::end_unit(wire::TransactionStatus status) {
   const std::uint64_t unit = ++units_done_;
+  if (!hidden_plans_.empty()) hidden_plans_.erase(unit);
   switch (status) {
     case wire::TransactionStatus::Idle: {
       const bool took_effect = !unit_failed_ && !unit_rolled_back_ && !unit_prepared_ && !transaction_failed_;
@@ -775,6 +874,7 @@ void StatementState::end_unit(wire::TransactionStatus status) {
 
 void StatementState::reset_unit() noexcept {
   commands_in_unit_ = 0;
+  describes_in_unit_ = 0;
   unit_failed_ = false;
   unit_rolled_back_ = false;
   unit_prepared_ = false;
@@ -793,6 +893,136 @@ void StatementState::settle(std::uint64_t unit, bool took_effect, std::string_vi
     held_writes_.pop_front();
   }
   if (discarded > 0) options_.observer->on_discarded_writes(discarded, why);
+}
+
+// ---- Hidden RETURNING ---------------------------------------------------------------
+//
+// With a journal, an INSERT that drops a value asks for the written row in
+// two extra RETURNING columns (sql::HiddenReturning): the row's JSON and
+// whether it was inserted (not updated by ON CONFLICT). They are stripped
+// from what the client receives — the trailing fields of its RowDescription
+// and of every DataRow — and read into the held writes of that statement,
+// which so learn their row's key (a generated id too) and which branch of an
+// upsert ran. Where they come back is planned per unit as messages go out:
+// a simple Query's statements by index (answers counted by CommandComplete),
+// an extended batch's Describes and Executes in order (its RowDescription /
+// NoData answers, and its DataRows before each command result).
+
+StatementState::HiddenPlan& StatementState::hidden_plan(std::uint64_t unit) {
+  HiddenPlan& plan = hidden_plans_[unit];
+  // Describes sent earlier in this unit answer first: they are not hidden.
+  if (unit == units_sent_ + 1 && plan.describes.size() < describes_sent_in_unit_) {
+    plan.describes.resize(describes_sent_in_unit_, false);
+  }
+  return plan;
+}
+
+const StatementState::HiddenPlan* StatementState::answering_plan() const {
+  if (hidden_plans_.empty()) return nullptr;
+  const auto it = hidden_plans_.find(units_done_ + 1);
+  return it == hidden_plans_.end() ? nullptr : &it->second;
+}
+
+bool StatementState::answer_hidden(bool describe) const {
+  const HiddenPlan* plan = answering_plan();
+  if (plan == nullptr) return false;
+  if (plan->simple) {
+    return std::find(plan->statements.begin(), plan->statements.end(), commands_in_unit_) != plan->statements.end();
+  }
+  const std::vector<bool>& events = describe ? plan->describes : plan->executes;
+  const std::size_t index = describe ? describes_in_unit_ : commands_in_unit_;
+  return index < events.size() && events[index];
+}
+
+void StatementState::note_describe(const wire::MessageView& message) {
+  wire::Target target{};
+  bool hidden = false;
+  if (!wire::parse_target(message.body, target)) {
+    if (target.kind == wire::kTargetStatement) {
+      const auto it = prepared_.find(std::string(target.name));
+      hidden = it != prepared_.end() && it->second.hidden_returning;
+    } else {
+      const auto it = portal_hidden_.find(std::string(target.name));
+      hidden = it != portal_hidden_.end() && it->second;
+    }
+  }
+  if (hidden) {
+    HiddenPlan& plan = hidden_plan(units_sent_ + 1);
+    plan.describes.resize(describes_sent_in_unit_ + 1, false);
+    plan.describes[describes_sent_in_unit_] = true;
+  }
+  ++describes_sent_in_unit_;
+}
+
+FilterAction StatementState::on_row_description(const wire::MessageView& message, std::string& replacement) {
+  const HiddenPlan* plan = answering_plan();
+  // A simple Query's RowDescription belongs to its statement (counted by
+  // command results); an extended batch's answers a Describe (counted here).
+  const bool simple = plan != nullptr && plan->simple;
+  const bool hidden = answer_hidden(!simple);
+  if (!simple) ++describes_in_unit_;
+  if (!hidden || message.type != kRowDescription) return FilterAction::Forward;
+  wire::RowDescription rd;
+  if (wire::parse_row_description(message.body, rd) || rd.fields.size() < sql::HiddenReturning::kColumns) {
+    return FilterAction::Forward;
+  }
+  rd.fields.resize(rd.fields.size() - sql::HiddenReturning::kColumns);
+  replacement = wire::build_row_description(rd.fields);
+  return FilterAction::Replace;
+}
+
+FilterAction StatementState::on_data_row(const wire::MessageView& message, std::string& replacement) {
+  if (!answer_hidden(false)) return FilterAction::Forward;
+  wire::DataRow row;
+  if (wire::parse_data_row(message.body, row) || row.values.size() < sql::HiddenReturning::kColumns) {
+    return FilterAction::Forward;
+  }
+  const std::size_t n = row.values.size();
+  // The hidden columns are text unless the Bind asked binary for all: a
+  // boolean's binary form is one byte, its text form t or f; the row's JSON
+  // text reads the same either way.
+  learn_row(units_done_ + 1, commands_in_unit_, row.values[n - 2], row.values[n - 1]);
+  row.values.resize(n - sql::HiddenReturning::kColumns);
+  replacement = wire::build_data_row(row.values);
+  return FilterAction::Replace;
+}
+
+void StatementState::learn_row(std::uint64_t unit, std::size_t command, std::optional<std::string_view> row,
+                               std::optional<std::string_view> inserted) {
+  if (!row) return;
+  auto columns = journal::row_from_json(*row);
+  if (!columns) return;
+  std::optional<bool> was_inserted;
+  if (inserted && inserted->size() == 1) {
+    const char c = (*inserted)[0];
+    if (c == 't' || c == '\x01') was_inserted = true;
+    else if (c == 'f' || c == '\0') was_inserted = false;
+  }
+  const auto in_statement = [&](const HeldWrite& h) { return h.unit == unit && h.command == command; };
+  // The insert's value of each column, for an upsert's `col = EXCLUDED.col`.
+  std::vector<std::pair<std::string, journal::Value>> inserted_values;
+  for (const HeldWrite& h : held_writes_) {
+    if (in_statement(h) && h.what.kind == sql::EditKind::InsertValue) inserted_values.emplace_back(h.what.column, h.write.value);
+  }
+  for (auto it = held_writes_.begin(); it != held_writes_.end();) {
+    if (!in_statement(*it)) {
+      ++it;
+      continue;
+    }
+    const bool upsert_update = it->what.kind == sql::EditKind::OnConflictAssignment;
+    if (was_inserted && (*was_inserted == upsert_update)) {
+      it = held_writes_.erase(it);  // the branch that did not run
+      continue;
+    }
+    it->write.key = *columns;
+    if (upsert_update && it->write.value.form == journal::Form::Expression &&
+        journal::is_excluded_reference(it->write.value.bytes, it->what.column)) {
+      for (const auto& [column, value] : inserted_values) {
+        if (column == it->what.column) it->write.value = value;
+      }
+    }
+    ++it;
+  }
 }
 
 }  // namespace pgshim::proxy

@@ -68,6 +68,7 @@ class StatementState {
     std::vector<sql::Edit> edits;
     std::vector<sql::DroppedValue> dropped_values;
     std::uint64_t version = 0;  // the snapshot it was rewritten under
+    bool hidden_returning = false;  // its RETURNING ends in pgshim's columns (sql::HiddenReturning)
   };
 
   // Replay of a statement that may fail with 42703 (see statements.cpp).
@@ -173,6 +174,31 @@ class StatementState {
     std::size_t command = 0;
   };
   static constexpr std::size_t kMaxHeldWrites = 100'000;  // a transaction longer than this is written early
+
+  // Where pgshim's RETURNING columns come back in one unit (statements.cpp,
+  // "Hidden RETURNING"): simple Query statements by index, or the unit's
+  // Describe answers and Executes in order.
+  struct HiddenPlan {
+    bool simple = false;
+    std::vector<std::size_t> statements;  // simple: statements whose RETURNING was extended
+    std::vector<bool> describes;          // extended: each Describe's answer
+    std::vector<bool> executes;           // extended: each Execute
+  };
+  HiddenPlan& hidden_plan(std::uint64_t unit);
+  // The plan of the unit being answered, or nullptr.
+  [[nodiscard]] const HiddenPlan* answering_plan() const;
+  [[nodiscard]] bool answer_hidden(bool describe) const;
+  FilterAction on_row_description(const wire::MessageView& message, std::string& replacement);
+  FilterAction on_data_row(const wire::MessageView& message, std::string& replacement);
+  // A hidden row came back for the held writes of (unit, command).
+  void learn_row(std::uint64_t unit, std::size_t command, std::optional<std::string_view> row,
+                 std::optional<std::string_view> inserted);
+  void note_describe(const wire::MessageView& message);
+  bool bind_hidden(const wire::Bind& bind, std::string& out);
+  std::unordered_map<std::uint64_t, HiddenPlan> hidden_plans_;  // by unit
+  std::unordered_map<std::string, bool> portal_hidden_;          // portal -> its statement's hidden_returning
+  std::size_t describes_sent_in_unit_ = 0;
+  std::size_t describes_in_unit_ = 0;  // backend: RowDescription/NoData answers seen in the unit
   void hold(DroppedWrite write, std::uint64_t unit, std::size_t command);
   void on_command_result(std::string_view tag);
   void end_unit(wire::TransactionStatus status);

@@ -82,8 +82,11 @@ void Analyzer::statement(const PgQuery__RawStmt& raw, std::size_t index) {
   if (is(n, PG_QUERY__NODE__NODE_TRANSACTION_STMT) || is(n, PG_QUERY__NODE__NODE_VARIABLE_SET_STMT) ||
       is(n, PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT)) {
     // BEGIN/COMMIT/SET/SHOW never reference a column.
-  } else if (!query_statement(n, true)) {
-    utility(n, begin);
+  } else {
+    top_level_dml_ = true;
+    const bool query = query_statement(n, true);
+    top_level_dml_ = false;
+    if (!query) utility(n, begin);
   }
   // A PREPARE's parameters are its own (prepare() handled them).
   if (removed_anything_ && !is(n, PG_QUERY__NODE__NODE_PREPARE_STMT)) collect_params(n, all_params_);

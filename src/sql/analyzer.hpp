@@ -90,6 +90,8 @@ class Analyzer {
   [[nodiscard]] std::vector<TextEdit>& text_edits() noexcept { return text_edits_; }
   [[nodiscard]] std::vector<Edit>& edits() noexcept { return edits_; }
   [[nodiscard]] std::vector<DroppedValue>& dropped_values() noexcept { return dropped_values_; }
+  [[nodiscard]] std::vector<HiddenReturning>& hidden_returning() noexcept { return hidden_returning_; }
+  void set_hide_written_rows(bool on) noexcept { hide_written_rows_ = on; }
   [[nodiscard]] std::optional<CopyFromFilter>& copy_from() noexcept { return copy_from_; }
   // Parameters no longer referenced once the text edits are applied.
   [[nodiscard]] std::vector<DroppedParameter> dropped_parameters() const;
@@ -113,6 +115,8 @@ class Analyzer {
   // Statements. Each returns the columns its output list exposes (for CTEs).
   const Columns* select(const PgQuery__SelectStmt& s, const Scope* parent, bool client_visible,
                         const std::vector<bool>* removed_targets = nullptr);
+  void hide_row_in_returning(const PgQuery__InsertStmt& s, const RangeEntry& target, bool single_row,
+                             std::size_t values_before, bool top);
   const Columns* insert(const PgQuery__InsertStmt& s, const Scope* parent, bool client_visible);
   const Columns* update(const PgQuery__UpdateStmt& s, const Scope* parent, bool client_visible);
   const Columns* remove(const PgQuery__DeleteStmt& s, const Scope* parent, bool client_visible);
@@ -236,6 +240,11 @@ class Analyzer {
   std::vector<TextEdit> text_edits_;
   std::vector<Edit> edits_;
   std::vector<DroppedValue> dropped_values_;
+  std::vector<HiddenReturning> hidden_returning_;
+  // Set while the statement being analyzed is a top-level DML statement whose
+  // RETURNING goes to the client as is (not PREPARE, EXPLAIN, a CTE, DECLARE).
+  bool top_level_dml_ = false;
+  bool hide_written_rows_ = false;
   std::optional<CopyFromFilter> copy_from_;
   std::vector<std::pair<int, std::string>> dropped_param_types_;  // $n -> type, first seen wins
   std::vector<std::pair<int, int>> all_params_;                   // ($n, location) in the input

@@ -108,6 +108,7 @@ const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* paren
     ++nremoved;
   }
 
+  const std::size_t values_before = dropped_values_.size();
   const PgQuery__SelectStmt* ss =
       is(s.select_stmt, PG_QUERY__NODE__NODE_SELECT_STMT) ? s.select_stmt->select_stmt : nullptr;
   const bool is_values = ss != nullptr && ss->n_values_lists > 0 && ss->op == PG_QUERY__SET_OPERATION__SETOP_NONE &&
@@ -293,7 +294,31 @@ const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* paren
       walk(oc.where_clause, conflict_scope, EditKind::Expression);
     }
   }
-  return target_list(s.returning_list, s.n_returning_list, target_scope, EditKind::Returning, client_visible, nullptr);
+  const Columns* returned =
+      target_list(s.returning_list, s.n_returning_list, target_scope, EditKind::Returning, client_visible, nullptr);
+  hide_row_in_returning(s, target, is_values && ss->n_values_lists == 1, values_before, client_visible && parent == nullptr);
+  return returned;
+}
+
+// See sql::HiddenReturning. The journal needs the written row's key when the
+// statement did not state it (a generated id) and, for an upsert, which branch
+// ran; RETURNING tells both, so pgshim asks for them there.
+void Analyzer::hide_row_in_returning(const PgQuery__InsertStmt& s, const RangeEntry& target, bool single_row,
+                                     std::size_t values_before, bool top) {
+  if (!hide_written_rows_ || blocked() || !top || !top_level_dml_ || !single_row || s.n_returning_list == 0) return;
+  if (dropped_values_.size() == values_before) return;  // nothing of this INSERT is journaled
+  std::vector<int> starts;
+  for (std::size_t i = 0; i < s.n_returning_list; ++i) {
+    if (!is(s.returning_list[i], PG_QUERY__NODE__NODE_RES_TARGET)) return;
+    starts.push_back(s.returning_list[i]->res_target->location);
+  }
+  const std::optional<std::vector<Extent>> items = tokens_.list_items(starts, stmt_end_tok_);
+  if (!items || items->empty()) return;  // the journal then lacks the key: said there, the query is not harmed
+  const std::string ref = quote_ident(target.refname);
+  add_edit(items->back().end, items->back().end,
+           ", pg_catalog.row_to_json(" + ref + ")::text AS \"pgshim_row\", (" + ref +
+               ".xmax OPERATOR(pg_catalog.=) 0) AS \"pgshim_inserted\"");
+  hidden_returning_.push_back(HiddenReturning{stmt_index_});
 }
 
 bool Analyzer::set_list(PgQuery__Node** items, std::size_t n, const RangeEntry& target, const Scope& scope,

@@ -14,7 +14,8 @@ std::size_t RewriteCache::Hash::operator()(const KeyView& k) const noexcept {
   return h;
 }
 
-RewriteCache::RewriteCache(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {
+RewriteCache::RewriteCache(std::size_t capacity, bool hide_written_rows)
+    : capacity_(capacity == 0 ? 1 : capacity), hide_written_rows_(hide_written_rows) {
   index_.reserve(capacity_);
   prefilter_miss_.reason = UntouchedReason::PrefilterMiss;
 }
@@ -58,7 +59,7 @@ const RewriteResult& RewriteCache::get_or_rewrite(std::string_view sql, const Mi
   std::string_view path_key;
   if (path != nullptr) path_key = path->key.empty() ? std::string_view("()") : std::string_view(path->key);
   if (const RewriteResult* hit = find(sql, missing.version(), facts_version, path_key)) return *hit;
-  return insert(sql, missing.version(), facts_version, rewrite(sql, missing, facts, path), path_key);
+  return insert(sql, missing.version(), facts_version, rewrite(sql, missing, facts, path, hide_written_rows_), path_key);
 }
 
 void RewriteCache::clear() noexcept {

@@ -35,7 +35,7 @@ namespace {
 }  // namespace
 
 RewriteResult rewrite(std::string_view sql, const MissingSet& missing, const CatalogFacts* facts,
-                      const SearchPath* search_path) {
+                      const SearchPath* search_path, bool hide_written_rows) {
   if (missing.empty() || !missing.prefilter().may_reference(sql)) return untouched(UntouchedReason::PrefilterMiss, {});
   // libpg_query reads C strings: a NUL inside the text would end it early, and
   // PostgreSQL rejects such a message anyway.
@@ -49,6 +49,7 @@ RewriteResult rewrite(std::string_view sql, const MissingSet& missing, const Cat
   const detail::TokenStream tokens(std::move(lexed));
 
   detail::Analyzer analyzer(sql, tokens, missing, facts, search_path);
+  analyzer.set_hide_written_rows(hide_written_rows);
   const PgQuery__ParseResult& parsed = *tree.tree();
   for (std::size_t i = 0; i < parsed.n_stmts && !analyzer.blocked(); ++i) {
     if (parsed.stmts[i] != nullptr) analyzer.statement(*parsed.stmts[i], i);
@@ -99,6 +100,7 @@ RewriteResult rewrite(std::string_view sql, const MissingSet& missing, const Cat
   r.dropped_parameters = analyzer.dropped_parameters();
   r.dropped_values = std::move(analyzer.dropped_values());
   r.copy_from = std::move(analyzer.copy_from());
+  r.hidden_returning = std::move(analyzer.hidden_returning());
   return r;
 }
 

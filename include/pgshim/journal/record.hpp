@@ -76,6 +76,12 @@ struct Record {
   std::vector<std::pair<std::string, Value>> key;
 };
 
+// A row as `row_to_json(t)::text` prints it -> its columns as journal key
+// values, in order: strings as they are, numbers and booleans as written,
+// JSON null as NULL, arrays and objects as their JSON text (what the json and
+// array input functions read). nullopt when it is not a JSON object.
+[[nodiscard]] std::optional<std::vector<std::pair<std::string, Value>>> row_from_json(std::string_view text);
+
 // One line, newline excluded.
 [[nodiscard]] std::string format_line(const Record& record);
 

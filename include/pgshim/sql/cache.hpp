@@ -20,7 +20,9 @@ namespace pgshim::sql {
 class RewriteCache {
  public:
   // `capacity` entries at most (at least 1).
-  explicit RewriteCache(std::size_t capacity);
+  // `hide_written_rows`: every rewrite asks for the written row (rewriter.hpp,
+  // HiddenReturning); the proxy sets it when it journals.
+  explicit RewriteCache(std::size_t capacity, bool hide_written_rows = false);
   RewriteCache(const RewriteCache&) = delete;
   RewriteCache& operator=(const RewriteCache&) = delete;
 
@@ -77,6 +79,7 @@ class RewriteCache {
   };
 
   std::size_t capacity_;
+  bool hide_written_rows_ = false;
   List entries_;  // most recently used first
   // Keys are views into the list's own strings: list nodes never move.
   std::unordered_map<KeyView, List::iterator, Hash, Equal> index_;

@@ -109,6 +109,9 @@ struct RewriteContext {
   const CatalogFacts* facts = nullptr;
   // Where unqualified table names resolve; null: the default schema (public).
   const SearchPath* search_path = nullptr;
+  // Ask for the written row in RETURNING (HiddenReturning, rewriter.hpp):
+  // only for a proxy that journals and strips those columns again.
+  bool hide_written_rows = false;
 };
 
 }  // namespace pgshim::sql

@@ -124,6 +124,19 @@ struct DroppedValue {
   std::vector<StatedValue> key;
 };
 
+// Columns pgshim appended to a statement's RETURNING list for the journal, so
+// that it learns the row a dropped value belongs to: the row as written
+// (`row_to_json(<target>)::text`) and whether the INSERT inserted it or its
+// ON CONFLICT DO UPDATE updated an existing one (`<target>.xmax = 0`). Only
+// for a single-row INSERT ... VALUES that dropped a value and already had a
+// RETURNING list, at the top level of a Query or Parse: the proxy strips
+// these trailing fields from its RowDescription and DataRows, so the client
+// sees its own columns only.
+struct HiddenReturning {
+  std::size_t statement = 0;  // index of the statement in a multi-statement string
+  static constexpr std::size_t kColumns = 2;  // the row (text JSON), inserted (bool)
+};
+
 // A `COPY table (cols) FROM STDIN` whose column list named pending columns: the
 // rewritten statement lists the others, and every data row the client sends
 // must lose the same fields. What the proxy needs to strip them (the COPY's own
@@ -155,6 +168,8 @@ struct RewriteResult {
   std::vector<DroppedValue> dropped_values;
   // Set when the statement is a COPY FROM STDIN that lost pending columns.
   std::optional<CopyFromFilter> copy_from;
+  // Statements whose RETURNING pgshim extended (at most one per statement).
+  std::vector<HiddenReturning> hidden_returning;
 
   [[nodiscard]] bool rewritten() const noexcept { return outcome == Outcome::Rewritten; }
 };
@@ -167,10 +182,13 @@ struct RewriteResult {
 // resolves unqualified table names as the session's search_path does, against
 // the relations `facts` knows; a pending table found in none of its schemas is
 // not the pending table.
+// `hide_written_rows`: see HiddenReturning (off: the output is exactly the
+// rewrite a client could have written itself).
 [[nodiscard]] RewriteResult rewrite(std::string_view sql, const MissingSet& missing,
-                                    const CatalogFacts* facts = nullptr, const SearchPath* search_path = nullptr);
+                                    const CatalogFacts* facts = nullptr, const SearchPath* search_path = nullptr,
+                                    bool hide_written_rows = false);
 [[nodiscard]] inline RewriteResult rewrite(std::string_view sql, const RewriteContext& context) {
-  return rewrite(sql, context.missing, context.facts, context.search_path);
+  return rewrite(sql, context.missing, context.facts, context.search_path, context.hide_written_rows);
 }
 
 // Stable lower-case names for logs, metrics and reports.

@@ -7,6 +7,7 @@
 // with exit status 1.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -34,6 +35,10 @@ constexpr const char* kInsert =
     R"(INSERT INTO "public"."environments" ("id","name","user_id","template_id","status","last_error","created_at","updated_at") VALUES ($1,$2,$3,$4,CAST($5::text AS "public"."EnvironmentStatus"),$6,$7,$8) RETURNING "public"."environments"."id")";
 constexpr const char* kUpdate =
     R"(UPDATE "public"."environments" SET "last_error" = $1 WHERE ("public"."environments"."id" = $2 AND 1=1) RETURNING "public"."environments"."id")";
+// Prisma's native upsert: create and update may give different values; which
+// one ran, pgshim learns from the row RETURNING gives back (xmax).
+constexpr const char* kUpsertTwoValues =
+    R"(INSERT INTO "public"."environments" ("id","name","user_id","last_error") VALUES ($1,$2,$3,$4) ON CONFLICT ("id") DO UPDATE SET "last_error" = $5 RETURNING "public"."environments"."id", "public"."environments"."last_error")";
 constexpr const char* kUpsert =
     R"(INSERT INTO "public"."environments" ("id","name","user_id","last_error") VALUES ($1,$2,$3,$4) ON CONFLICT ("id") DO UPDATE SET "last_error" = EXCLUDED."last_error" RETURNING "public"."environments"."id")";
 
@@ -122,8 +127,22 @@ TEST(Backfill, TwoReplicasThenTheMigrationThenEveryValueIsBackOnce) {
     // Simple protocol with literals.
     exec_ok(cb.get(),
             "INSERT INTO environments (id, name, user_id, last_error) VALUES ('env_lit', 'lit', 'user_2', 'it''s literal')");
-    // A row written, then deleted before the migration.
+    // Upserts whose two branches write different values: one updates, one inserts.
     auto direct = db.direct();
+    exec_ok(direct.get(), "INSERT INTO environments (id, name, user_id) VALUES ('env_u', 'u', 'user_1')");
+    exec_params(cb.get(), kUpsertTwoValues, {"env_u", "u", "user_1", "u create", "u update"});
+    {
+      // The client sees its own two columns: pgshim's RETURNING columns are stripped.
+      const std::array<const char*, 5> v{"env_v", "v", "user_1", "v create", "v update"};
+      Result r(PQexecParams(cb.get(), kUpsertTwoValues, 5, nullptr, v.data(), nullptr, nullptr, 0));
+      ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+      ASSERT_EQ(PQnfields(r.get()), 2);
+      EXPECT_STREQ(PQfname(r.get(), 1), "last_error");
+      EXPECT_STREQ(PQgetvalue(r.get(), 0, 0), "env_v");
+      EXPECT_TRUE(PQgetisnull(r.get(), 0, 1));
+      EXPECT_STREQ(PQcmdTuples(r.get()), "1");
+    }
+    // A row written, then deleted before the migration.
     exec_ok(direct.get(), "INSERT INTO environments (id, name, user_id) VALUES ('env_del', 'del', 'user_1')");
     exec_params(ca.get(), kUpdate, {"gone soon", "env_del"});
     exec_ok(direct.get(), "DELETE FROM environments WHERE id = 'env_del'");
@@ -149,18 +168,62 @@ TEST(Backfill, TwoReplicasThenTheMigrationThenEveryValueIsBackOnce) {
 
   const Outcome first = backfill(db, dir.path, {"--format", "json"});
   EXPECT_EQ(first.status, 0) << first.out;
-  EXPECT_EQ(counts(first), "applied=4 already=0 superseded=2 newer=1 gone=1 unrecoverable=0 torn=0 invalid=0 errors=0")
+  EXPECT_EQ(counts(first), "applied=6 already=0 superseded=1 newer=1 gone=1 unrecoverable=0 torn=0 invalid=0 errors=0")
       << first.out;
   EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_new'"), "insert boom");
   EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_1'"), "b second");
   EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_2'"), "app wrote after");
   EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_3'"), "upsert boom");
   EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_lit'"), "it's literal");
+  EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_u'"), "u update");
+  EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_v'"), "v create");
 
   const Outcome second = backfill(db, dir.path, {"--format", "json"});
   EXPECT_EQ(second.status, 0) << second.out;
-  EXPECT_EQ(counts(second), "applied=0 already=4 superseded=2 newer=1 gone=1 unrecoverable=0 torn=0 invalid=0 errors=0")
+  EXPECT_EQ(counts(second), "applied=0 already=6 superseded=1 newer=1 gone=1 unrecoverable=0 torn=0 invalid=0 errors=0")
       << second.out;
+}
+
+TEST(Backfill, AGeneratedKeyIsLearnedFromReturning) {
+  // The INSERT does not state the row's key (an identity column): pgshim asks
+  // RETURNING for the written row, strips it from the client's answer, and
+  // the journal names the row by the key the database generated. Text and
+  // binary results, simple and extended protocol.
+  IncidentDatabase db("backfill_generated");
+  auto direct = db.direct();
+  exec_ok(direct.get(), "CREATE TABLE tickets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text)");
+  TempDir dir;
+  {
+    Pgshim shim({"--upstream", db.url_with_credentials(), "--pending", "tickets.last_error:text",
+                 "--schema-poll-interval", "200ms", "--journal", (dir.path / "j.jsonl").string()},
+                false);
+    ASSERT_TRUE(wait_for_log(shim, "is MISSING")) << shim.log();
+    auto conn = connect("host=127.0.0.1 port=" + std::to_string(shim.port()) + " dbname=" + db.name() +
+                        " user=pgshim_scram password=scram-pass sslmode=disable");
+    ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK) << PQerrorMessage(conn.get());
+    const char* insert = "INSERT INTO tickets (title, last_error) VALUES ($1, $2) RETURNING id, title";
+    const std::array<const char*, 2> text{"text result", "first"};
+    Result a(PQexecParams(conn.get(), insert, 2, nullptr, text.data(), nullptr, nullptr, 0));
+    ASSERT_EQ(PQresultStatus(a.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(a.get());
+    ASSERT_EQ(PQnfields(a.get()), 2);
+    EXPECT_STREQ(PQgetvalue(a.get(), 0, 0), "1");
+    const std::array<const char*, 2> binary{"binary result", "second"};
+    Result b(PQexecParams(conn.get(), insert, 2, nullptr, binary.data(), nullptr, nullptr, 1));
+    ASSERT_EQ(PQresultStatus(b.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(b.get());
+    ASSERT_EQ(PQnfields(b.get()), 2);
+    EXPECT_EQ(PQgetlength(b.get(), 0, 0), 8) << "id in binary, as asked";
+    Result c(PQexec(conn.get(), "INSERT INTO tickets (title, last_error) VALUES ('simple', 'third') RETURNING id"));
+    ASSERT_EQ(PQresultStatus(c.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(c.get());
+    ASSERT_EQ(PQnfields(c.get()), 1);
+    EXPECT_STREQ(PQgetvalue(c.get(), 0, 0), "3");
+  }
+  exec_ok(direct.get(), "ALTER TABLE tickets ADD COLUMN last_error TEXT");
+  const Outcome run = backfill(db, dir.path, {"--format", "json"});
+  EXPECT_EQ(run.status, 0) << run.out;
+  EXPECT_EQ(counts(run), "applied=3 already=0 superseded=0 newer=0 gone=0 unrecoverable=0 torn=0 invalid=0 errors=0")
+      << run.out;
+  EXPECT_EQ(query_value(direct.get(), "SELECT string_agg(id || '=' || last_error, ',' ORDER BY id) FROM tickets"),
+            "1=first,2=second,3=third");
 }
 
 TEST(Backfill, WhatCannotBeAppliedIsReportedAndTheRestApplied) {

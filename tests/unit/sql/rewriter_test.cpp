@@ -52,6 +52,44 @@ TEST(Rewrite, InsertJournalsDroppedValuesPerRow) {
   EXPECT_EQ(r.dropped_parameters[1].type, "pg_catalog.varchar(20)");
 }
 
+// hide_written_rows: a single-row INSERT that dropped a value and returns rows
+// asks for the written row and its branch at the end of RETURNING, and says
+// so; nothing else does (no RETURNING, several rows, EXPLAIN, PREPARE, a CTE,
+// an INSERT that dropped nothing), and without the option nothing changes.
+TEST(Rewrite, HideWrittenRowsOnlyWhereTheProxyCanStripThem) {
+  const MissingSet set = env_set();
+  const char* upsert =
+      "INSERT INTO environments AS e (id, last_error) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET last_error = $3 "
+      "RETURNING e.id";
+  const RewriteResult hidden = rewrite(upsert, set, nullptr, nullptr, true);
+  ASSERT_TRUE(hidden.rewritten()) << hidden.detail;
+  EXPECT_EQ(hidden.sql,
+            "INSERT INTO environments AS e (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET \"id\" = \"e\".\"id\" "
+            "RETURNING e.id, pg_catalog.row_to_json(\"e\")::text AS \"pgshim_row\", (\"e\".xmax "
+            "OPERATOR(pg_catalog.=) 0) AS \"pgshim_inserted\"");
+  ASSERT_EQ(hidden.hidden_returning.size(), 1U);
+  EXPECT_EQ(hidden.hidden_returning[0].statement, 0U);
+  EXPECT_TRUE(rewrite(upsert, set).hidden_returning.empty()) << "off unless asked";
+
+  const RewriteResult second = rewrite("SELECT 1; INSERT INTO environments (id, last_error) VALUES ('a', 'b') RETURNING id",
+                                       set, nullptr, nullptr, true);
+  ASSERT_EQ(second.hidden_returning.size(), 1U);
+  EXPECT_EQ(second.hidden_returning[0].statement, 1U);
+
+  for (const char* none : {
+           "INSERT INTO environments (id, last_error) VALUES ('a', 'b')",
+           "INSERT INTO environments (id, last_error) VALUES ('a', 'b'), ('c', 'd') RETURNING id",
+           "EXPLAIN ANALYZE INSERT INTO environments (id, last_error) VALUES ('a', 'b') RETURNING id",
+           "PREPARE p AS INSERT INTO environments (id, last_error) VALUES ($1, $2) RETURNING id",
+           "WITH w AS (INSERT INTO environments (id, last_error) VALUES ('a', 'b') RETURNING id) SELECT * FROM w",
+           "INSERT INTO environments (id) VALUES ('a') RETURNING id, last_error",
+       }) {
+    const RewriteResult r = rewrite(none, set, nullptr, nullptr, true);
+    EXPECT_TRUE(r.hidden_returning.empty()) << none;
+    EXPECT_EQ(r.sql.find("pgshim_row"), std::string::npos) << none << " -> " << r.sql;
+  }
+}
+
 // A parameter still referenced elsewhere is not reported as dropped.
 TEST(Rewrite, ParameterStillReferencedIsNotDropped) {
   const MissingSet set = env_set();

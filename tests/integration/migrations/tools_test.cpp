@@ -594,6 +594,56 @@ INSTANTIATE_TEST_SUITE_P(Tools, FailedRecords, ::testing::ValuesIn(failing_cases
                            return name;
                          });
 
+// The tools whose history table is a plain table the operator can rename, with its default name.
+[[nodiscard]] std::string default_history_table(const std::string& tool) {
+  static const std::map<std::string, std::string> kDefault = {{"flyway", "flyway_schema_history"},
+                                                              {"golang-migrate", "schema_migrations"},
+                                                              {"goose", "goose_db_version"},
+                                                              {"dbmate", "schema_migrations"},
+                                                              {"liquibase", "databasechangelog"}};
+  const auto it = kDefault.find(tool);
+  return it == kDefault.end() ? std::string() : it->second;
+}
+
+[[nodiscard]] std::vector<ToolCase> renamable_cases() {
+  std::vector<ToolCase> out;
+  for (const auto& c : kCases) {
+    if (!default_history_table(c.tool).empty()) out.push_back(c);
+  }
+  return out;
+}
+
+class CustomHistoryTable : public ToolDatabase {};
+
+TEST_P(CustomHistoryTable, TheReaderHonoursTheConfiguredTable) {
+  // Proves --history-table makes the chosen reader read the tool's table where the tool was told to keep it (here
+  // ops.deploy_history): without it nothing reads as applied, with it exactly the fixture's pending set, and the
+  // apply command carries the table; a malformed name is a usage error (2).
+  exec_ok(conn_.get(), "CREATE SCHEMA ops; ALTER TABLE public." + default_history_table(GetParam().tool) +
+                           " SET SCHEMA ops; ALTER TABLE ops." + default_history_table(GetParam().tool) +
+                           " RENAME TO deploy_history");
+  const Outcome plain = check_json();
+  EXPECT_EQ(python_on_json(plain.out, "print(d['pending_count'] == d['total'])").out, "True\n") << plain.out;
+  const Outcome r = pgshim_check({"--migrations", dir_, "--upstream", db_->url_with_credentials(), "--format", "json",
+                                  "--history-table", "ops.deploy_history"});
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(pending_states(r), expected_states(GetParam())) << r.out;
+  EXPECT_EQ(python_on_json(r.out, "print(d['history_table'], 'deploy_history' in d['apply_command'])").out,
+            "ops.deploy_history True\n")
+      << r.out;
+  EXPECT_EQ(pgshim_check({"--migrations", dir_, "--upstream", db_->url_with_credentials(), "--history-table",
+                          "a.b.c"})
+                .status,
+            2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Tools, CustomHistoryTable, ::testing::ValuesIn(renamable_cases()),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param.tool;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
 TEST(GooseDown, AnIsAppliedFalseRowMakesTheMigrationPendingAgain) {
   // Proves goose's down record (a newer row with is_applied=false) outweighs the older up row.
   const std::string dir = fixture_path("goose-migrations");

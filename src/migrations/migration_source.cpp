@@ -97,12 +97,15 @@ constexpr std::size_t kMaxIdentifierBytes = 63;
 
 }  // namespace
 
+std::optional<std::string> history_table_syntax_error(std::string_view table) {
+  if (split_table(table)) return std::nullopt;
+  return "\"" + std::string(table) + "\" is not [schema.]table (one dot at most, no empty part, at most " +
+         std::to_string(kMaxIdentifierBytes) + " bytes per part)";
+}
+
 std::optional<std::string> history_table_error(Tool tool, std::string_view table) {
+  if (auto error = history_table_syntax_error(table)) return error;
   const auto parts = split_table(table);
-  if (!parts) {
-    return "\"" + std::string(table) + "\" is not [schema.]table (one dot at most, no empty part, at most " +
-           std::to_string(kMaxIdentifierBytes) + " bytes per part)";
-  }
   switch (tool) {
     case Tool::Prisma:
       return std::string("prisma's history table is always _prisma_migrations");

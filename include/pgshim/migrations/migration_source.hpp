@@ -119,6 +119,8 @@ inline constexpr Tool kAllTools[] = {Tool::Prisma,  Tool::Flyway,    Tool::Golan
 //   sqitch          the registry schema (`--registry`): one name, no dot
 //   prisma          none: `_prisma_migrations` is fixed
 [[nodiscard]] std::optional<std::string> history_table_error(Tool tool, std::string_view table);
+// The tool-independent part of history_table_error: `[schema.]table` well formed.
+[[nodiscard]] std::optional<std::string> history_table_syntax_error(std::string_view table);
 
 // A migration that is not applied, with what the database says about it.
 struct UnappliedMigration {

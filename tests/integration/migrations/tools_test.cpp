@@ -637,6 +637,24 @@ TEST_P(CustomHistoryTable, TheReaderHonoursTheConfiguredTable) {
             2);
 }
 
+TEST_P(CustomHistoryTable, TheProxyHonoursMigrationsHistoryTable) {
+  // Proves `pgshim --migrations DIR --migrations-history-table T` reads the moved table: the pending column is
+  // mitigated from it (with the applied migrations' tables unread, it would not start cleanly with them pending).
+  exec_ok(conn_.get(), "CREATE SCHEMA ops; ALTER TABLE public." + default_history_table(GetParam().tool) +
+                           " SET SCHEMA ops; ALTER TABLE ops." + default_history_table(GetParam().tool) +
+                           " RENAME TO deploy_history");
+  test::Pgshim shim({"--upstream", db_->url_with_credentials(), "--migrations", dir_, "--migrations-history-table",
+                     "ops.deploy_history"},
+                    false);
+  const std::string expected = "migrations " + dir_ + ": " + std::to_string(GetParam().pending.size()) + " of " +
+                               std::to_string(all_.size()) + " not applied";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (shim.log().find(expected) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(shim.log().find(expected), std::string::npos) << shim.log();
+}
+
 INSTANTIATE_TEST_SUITE_P(Tools, CustomHistoryTable, ::testing::ValuesIn(renamable_cases()),
                          [](const auto& param_info) {
                            std::string name = param_info.param.tool;

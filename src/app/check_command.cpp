@@ -8,6 +8,7 @@
 #include "check_command.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
 #include <optional>

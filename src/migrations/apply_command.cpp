@@ -80,7 +80,8 @@ std::string apply_command(Tool tool, const std::string& dir, const std::string& 
       return out;
     }
     case Tool::Atlas: {
-      std::string out = "atlas migrate apply --dir " + shell_word("file://" + dir) + " --url " + std::string(kDatabaseUrl);
+      std::string out =
+          "atlas migrate apply --dir " + shell_word("file://" + dir) + " --url " + std::string(kDatabaseUrl);
       // Atlas moves only the schema; a bare name is that schema.
       if (custom) out += " --revisions-schema " + shell_word(schema.empty() ? table : schema);
       return out;

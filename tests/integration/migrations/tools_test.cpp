@@ -572,9 +572,10 @@ TEST_P(FailedRecords, FailedMigrationIsReportedFailedAndStillMitigated) {
   // The failure is an ::error at the migration's file; run from the fixtures' directory, the path is relative.
   const fs::path fixtures = fs::path(dir_).parent_path();
   const char* bin = std::getenv("PGSHIM_BIN");
-  const Outcome gh = run_shell("cd " + shell_quote(fixtures.string()) + " && " + shell_quote(bin != nullptr ? bin : "pgshim") +
-                               " check --migrations " + shell_quote(dir_) + " --upstream " +
-                               shell_quote(db_->url_with_credentials()) + " --format github --fail-on unmitigated");
+  const Outcome gh = run_shell("cd " + shell_quote(fixtures.string()) + " && " +
+                               shell_quote(bin != nullptr ? bin : "pgshim") + " check --migrations " +
+                               shell_quote(dir_) + " --upstream " + shell_quote(db_->url_with_credentials()) +
+                               " --format github --fail-on unmitigated");
   EXPECT_EQ(gh.status, 1) << gh.out;
   const std::string relative = fs::path(first.path).lexically_relative(fixtures).string();
   EXPECT_NE(gh.out.find("::error file=" + relative + ",line="), std::string::npos) << gh.out;

@@ -69,8 +69,10 @@ std::vector<std::string> apply_migrations(config::Config& config) {
   if (config.migrations_dir.empty()) return not_mitigated;
   const std::string conninfo = config.monitor_conninfo.empty() ? config.upstream->conninfo : config.monitor_conninfo;
   try {
-    auto loaded = migrations::load_pending_from_migrations(config.migrations_dir, conninfo,
-                                                           migrations::parse_tool(config.migrations_tool));
+    migrations::LoadOptions options;
+    options.tool = migrations::parse_tool(config.migrations_tool);
+    options.history_table = config.migrations_history_table;
+    auto loaded = migrations::load_pending_from_migrations(config.migrations_dir, conninfo, options);
     std::vector<std::string> overridden;
     config.pending_columns = migrations::merge_pending(config.pending_columns, loaded.columns, &overridden);
     spdlog::info("migrations {}: {} of {} not applied; {} pending column(s) derived from them", config.migrations_dir,

@@ -233,8 +233,15 @@ class YamlLoader {
       } else if (key == "notice_on_rewrite") {
         config.notice_on_rewrite = boolean(value, key);
       } else if (key == "migrations") {
-        expect_map(value, key, {"dir", "tool"});
+        expect_map(value, key, {"dir", "tool", "history_table"});
         if (value["dir"]) config.migrations_dir = scalar(value["dir"], "migrations.dir");
+        if (value["history_table"]) {
+          config.migrations_history_table = scalar(value["history_table"], "migrations.history_table");
+          // The tool-independent part here, for file:line; the tool's own rule in validate().
+          if (const auto error = migrations::history_table_syntax_error(config.migrations_history_table)) {
+            fail_at(file_, value["history_table"], "migrations.history_table", *error);
+          }
+        }
         if (value["tool"]) {
           config.migrations_tool = scalar(value["tool"], "migrations.tool");
           if (!migrations::parse_tool(config.migrations_tool)) {
@@ -434,6 +441,7 @@ enum OptionId : int {
   kOptAuthMode,
   kOptMigrations,
   kOptMigrationsTool,
+  kOptMigrationsHistoryTable,
   kOptAuthQuery,
   kOptAuthFile,
   kOptAlertmanager,
@@ -473,6 +481,7 @@ const option kLongOptions[] = {
     {"auth-mode", required_argument, nullptr, kOptAuthMode},
     {"migrations", required_argument, nullptr, kOptMigrations},
     {"migrations-tool", required_argument, nullptr, kOptMigrationsTool},
+    {"migrations-history-table", required_argument, nullptr, kOptMigrationsHistoryTable},
     {"auth-query", required_argument, nullptr, kOptAuthQuery},
     {"auth-file", required_argument, nullptr, kOptAuthFile},
     {"alertmanager", required_argument, nullptr, kOptAlertmanager},
@@ -624,6 +633,7 @@ void apply_flag(Config& config, int id, const std::string& value) {
         if (!migrations::parse_tool(value)) throw ConfigError("expected one of " + migrations::supported_tools());
         config.migrations_tool = value;
         break;
+      case kOptMigrationsHistoryTable: config.migrations_history_table = value; break;
       case kOptAuthQuery: config.auth_query = value; break;
       case kOptAlertmanager: config.alertmanager_urls.push_back(value); break;
       case kOptWebhook: config.webhook_url = value; break;
@@ -778,10 +788,17 @@ void validate(const Config& config) {
     // Checked here so that a missing, ambiguous or unrecognisable directory is
     // a configuration error at start-up, not a log line once running.
     try {
-      (void)migrations::resolve_tool(config.migrations_dir, config.migrations_tool);
+      const auto tool = migrations::resolve_tool(config.migrations_dir, config.migrations_tool);
+      if (!config.migrations_history_table.empty()) {
+        if (const auto error = migrations::history_table_error(tool, config.migrations_history_table)) {
+          throw ConfigError("migrations.history_table: " + *error);
+        }
+      }
     } catch (const migrations::MigrationError& e) {
       throw ConfigError(std::string("migrations: ") + e.what());
     }
+  } else if (!config.migrations_history_table.empty()) {
+    throw ConfigError("migrations.history_table: needs a migrations directory (--migrations, migrations.dir)");
   }
   try {
     (void)sql::MissingSet(config.pending_columns, 0);
@@ -869,6 +886,10 @@ Pending columns:
                               golang-migrate, goose, dbmate, drizzle, liquibase,
                               atlas or sqitch
       --migrations-tool NAME  read DIR as this tool's (when detection is ambiguous)
+      --migrations-history-table NAME
+                              the tool's history table when it is not the
+                              default ([schema.]table; Atlas: its schema;
+                              sqitch: the registry; not for Prisma)
 
 Authentication:
       --auth-mode MODE        passthrough (default: the server authenticates

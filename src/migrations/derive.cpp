@@ -178,8 +178,9 @@ class Tokens {
   }
 
   // The statement at [location, location+len) without leading and trailing
-  // comments and blanks (len 0: to the end, as libpg_query reports the last one).
-  [[nodiscard]] std::string statement(std::size_t location, std::size_t len) const {
+  // comments and blanks (len 0: to the end, as libpg_query reports the last
+  // one), and the byte offset its text starts at.
+  [[nodiscard]] std::pair<std::string, std::size_t> statement(std::size_t location, std::size_t len) const {
     const std::size_t stop = len == 0 ? sql_.size() : location + len;
     std::optional<std::size_t> first;
     std::optional<std::size_t> last;
@@ -188,8 +189,8 @@ class Tokens {
       if (!first) first = i;
       last = i;
     }
-    if (!first) return {};
-    return std::string(sql_.substr(start(*first), end(*last) - start(*first)));
+    if (!first) return {std::string(), location};
+    return {std::string(sql_.substr(start(*first), end(*last) - start(*first))), start(*first)};
   }
 
  private:
@@ -223,10 +224,11 @@ struct DeriveState {
   Derived& out;  // this migration's results, merged into d on success
   std::string migration;
   const Tokens& tokens;
-  std::string stmt_text;  // the statement being looked at
+  std::string stmt_text;    // the statement being looked at
+  std::size_t stmt_line = 0;  // the line it starts on
 
   void note(std::string reason, Impact impact) {
-    out.not_mitigated.push_back(Unmitigated{migration, stmt_text, std::move(reason), impact});
+    out.not_mitigated.push_back(Unmitigated{migration, stmt_text, std::move(reason), impact, stmt_line});
   }
 
   // The pending migration that creates table `schema.name`, if any.
@@ -400,6 +402,7 @@ void DeriveState::add_column(const std::pair<std::string, std::string>& table, c
     }
   }
   out.columns.push_back(column);
+  out.column_statements.push_back(ColumnStatement{stmt_text, stmt_line});
   if (not_null && column.default_expr.empty()) {
     note("adds column " + name +
              " NOT NULL without a DEFAULT: pgshim reads it as NULL while it is missing, which an ORM that checks "
@@ -630,14 +633,24 @@ void PendingDeriver::add(std::string_view migration_name, std::string_view sql_t
   Derived out;
   DeriveState state{*this, out, std::string(migration_name), tokens, {}};
   const PgQuery__ParseResult& tree = *parsed.tree();
+  // Statements come in text order, so their lines are counted in one pass.
+  std::size_t counted_to = 0;
+  std::size_t line = 1;
   for (std::size_t i = 0; i < tree.n_stmts; ++i) {
     const PgQuery__RawStmt* raw = tree.stmts[i];
     if (raw == nullptr) continue;
-    state.stmt_text = tokens.statement(static_cast<std::size_t>(std::max(0, raw->stmt_location)),
-                                       static_cast<std::size_t>(std::max(0, raw->stmt_len)));
+    auto [text, begin] = tokens.statement(static_cast<std::size_t>(std::max(0, raw->stmt_location)),
+                                          static_cast<std::size_t>(std::max(0, raw->stmt_len)));
+    begin = std::min(std::max(begin, counted_to), sql.size());
+    line += static_cast<std::size_t>(std::count(sql.begin() + static_cast<std::ptrdiff_t>(counted_to),
+                                                sql.begin() + static_cast<std::ptrdiff_t>(begin), '\n'));
+    counted_to = begin;
+    state.stmt_text = std::move(text);
+    state.stmt_line = line;
     state.statement(raw->stmt);
   }
   for (auto& c : out.columns) derived_.columns.push_back(std::move(c));
+  for (auto& c : out.column_statements) derived_.column_statements.push_back(std::move(c));
   for (auto& n : out.not_mitigated) derived_.not_mitigated.push_back(std::move(n));
 }
 

@@ -14,16 +14,37 @@ PendingFromMigrations load_pending(const MigrationSource& source, Database& db) 
   out.total = source.list().size();
   out.unapplied = unapplied_migrations(source, db);
   PendingDeriver deriver;
-  for (const auto& u : out.unapplied) deriver.add(u.migration.name, u.migration.sql);
+  std::vector<Unmitigated> unreadable;
+  for (const auto& u : out.unapplied) {
+    // Only a reader that lists migrations without SQL (goose's Go files) leaves
+    // sql empty for a file that is not `.sql`; an empty .sql file does nothing.
+    if (u.migration.sql.empty() && !u.migration.path.ends_with(".sql")) {
+      unreadable.push_back(Unmitigated{u.migration.name, "",
+                                       "not SQL (" + u.migration.path +
+                                           "): pgshim cannot tell what it changes, so nothing of it is mitigated",
+                                       Impact::Breaking, 0});
+      continue;
+    }
+    deriver.add(u.migration.name, u.migration.sql);
+  }
   Derived derived = deriver.take();
   out.columns = std::move(derived.columns);
+  out.column_statements = std::move(derived.column_statements);
   out.not_mitigated = std::move(derived.not_mitigated);
+  for (auto& u : unreadable) out.not_mitigated.push_back(std::move(u));
   return out;
 }
 
 PendingFromMigrations load_pending_from_migrations(const std::string& dir, const std::string& conninfo,
                                                    std::optional<Tool> tool) {
-  const auto source = make_source(tool ? *tool : resolve_tool(dir), dir);
+  LoadOptions options;
+  options.tool = tool;
+  return load_pending_from_migrations(dir, conninfo, options);
+}
+
+PendingFromMigrations load_pending_from_migrations(const std::string& dir, const std::string& conninfo,
+                                                   const LoadOptions& options) {
+  const auto source = make_source(options.tool ? *options.tool : resolve_tool(dir), dir, options.history_table);
   // A bad directory is reported before the database is tried.
   (void)source->list();
   PgDatabase db(conninfo);

@@ -71,26 +71,100 @@ std::string supported_tools() {
   return out;
 }
 
-std::unique_ptr<MigrationSource> make_source(Tool tool, std::string dir) {
+namespace {
+
+// PostgreSQL's NAMEDATALEN - 1: a longer name is truncated by the server, so
+// it would not name the table the tool writes.
+constexpr std::size_t kMaxIdentifierBytes = 63;
+
+// `[schema.]name` split at its one dot; nullopt when it has more, an empty
+// part, a part too long or a control character.
+[[nodiscard]] std::optional<std::pair<std::string_view, std::string_view>> split_table(std::string_view table) {
+  const auto dot = table.find('.');
+  const std::string_view schema = dot == std::string_view::npos ? std::string_view() : table.substr(0, dot);
+  const std::string_view name = dot == std::string_view::npos ? table : table.substr(dot + 1);
+  if (name.find('.') != std::string_view::npos || name.empty() || (dot != std::string_view::npos && schema.empty())) {
+    return std::nullopt;
+  }
+  for (const std::string_view part : {schema, name}) {
+    if (part.size() > kMaxIdentifierBytes) return std::nullopt;
+    for (const char c : part) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return std::nullopt;
+    }
+  }
+  return std::pair{schema, name};
+}
+
+}  // namespace
+
+std::optional<std::string> history_table_syntax_error(std::string_view table) {
+  if (split_table(table)) return std::nullopt;
+  return "\"" + std::string(table) + "\" is not [schema.]table (one dot at most, no empty part, at most " +
+         std::to_string(kMaxIdentifierBytes) + " bytes per part)";
+}
+
+std::optional<std::string> history_table_error(Tool tool, std::string_view table) {
+  if (auto error = history_table_syntax_error(table)) return error;
+  const auto parts = split_table(table);
+  switch (tool) {
+    case Tool::Prisma:
+      return std::string("prisma's history table is always _prisma_migrations");
+    case Tool::Atlas:
+      if (!parts->first.empty() && parts->second != AtlasSource::kSchemaBoundTable) {
+        return "atlas only moves the schema of atlas_schema_revisions (--revisions-schema): give SCHEMA or "
+               "SCHEMA.atlas_schema_revisions";
+      }
+      return std::nullopt;
+    case Tool::Sqitch:
+      if (!parts->first.empty()) return std::string("sqitch's registry is one schema name (--registry), without a dot");
+      return std::nullopt;
+    case Tool::Flyway:
+    case Tool::GolangMigrate:
+    case Tool::Goose:
+    case Tool::Dbmate:
+    case Tool::Drizzle:
+    case Tool::Liquibase:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<MigrationSource> make_source(Tool tool, std::string dir, const std::string& history_table) {
+  if (!history_table.empty()) {
+    if (const auto error = history_table_error(tool, history_table)) {
+      throw MigrationError("history table: " + *error);
+    }
+  }
+  // Each tool's default when none is given; the name as the source reads it otherwise.
+  const auto table = [&](std::string_view fallback) {
+    return history_table.empty() ? std::string(fallback) : history_table;
+  };
+  const bool qualified = history_table.find('.') != std::string::npos;
   switch (tool) {
     case Tool::Prisma:
       return std::make_unique<PrismaSource>(std::move(dir));
     case Tool::Flyway:
-      return std::make_unique<FlywaySource>(std::move(dir));
+      return std::make_unique<FlywaySource>(std::move(dir), table(FlywaySource::kDefaultTable));
     case Tool::GolangMigrate:
-      return std::make_unique<GolangMigrateSource>(std::move(dir));
+      return std::make_unique<GolangMigrateSource>(std::move(dir), table(GolangMigrateSource::kDefaultTable));
     case Tool::Goose:
-      return std::make_unique<GooseSource>(std::move(dir));
+      return std::make_unique<GooseSource>(std::move(dir), table(GooseSource::kDefaultTable));
     case Tool::Dbmate:
-      return std::make_unique<DbmateSource>(std::move(dir));
+      return std::make_unique<DbmateSource>(std::move(dir), table(DbmateSource::kDefaultTable));
     case Tool::Drizzle:
-      return std::make_unique<DrizzleSource>(std::move(dir));
+      // drizzle-orm's migrationsSchema defaults to `drizzle`, not the search_path.
+      return std::make_unique<DrizzleSource>(
+          std::move(dir), history_table.empty() || qualified ? table(DrizzleSource::kDefaultTable)
+                                                             : "drizzle." + history_table);
     case Tool::Liquibase:
-      return std::make_unique<LiquibaseSource>(std::move(dir));
+      return std::make_unique<LiquibaseSource>(std::move(dir), table(LiquibaseSource::kDefaultTable));
     case Tool::Atlas:
-      return std::make_unique<AtlasSource>(std::move(dir));
+      return std::make_unique<AtlasSource>(
+          std::move(dir), history_table.empty() || qualified
+                              ? table(AtlasSource::kDefaultTable)
+                              : history_table + "." + std::string(AtlasSource::kSchemaBoundTable));
     case Tool::Sqitch:
-      return std::make_unique<SqitchSource>(std::move(dir));
+      return std::make_unique<SqitchSource>(std::move(dir), table(SqitchSource::kDefaultRegistry));
   }
   throw MigrationError("unknown migration tool");
 }

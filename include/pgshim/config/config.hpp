@@ -121,6 +121,10 @@ struct Config {
   // layout (validate() refuses a directory no tool, or several, match).
   std::string migrations_dir;
   std::string migrations_tool;
+  // The tool's history table when it is not the tool's default
+  // (`--migrations-history-table`, `migrations.history_table`; what each tool
+  // accepts: migrations::history_table_error). Empty: the default.
+  std::string migrations_history_table;
 
   // ---- Authentication ----
   AuthMode auth_mode = AuthMode::Passthrough;

@@ -62,10 +62,22 @@ struct Unmitigated {
   std::string statement;  // the statement's text, leading comments and blanks trimmed
   std::string reason;     // for a human: what it does and why pgshim cannot cover it
   Impact impact = Impact::Breaking;
+  // The line of the migration's SQL the statement starts on (1-based; 0:
+  // unknown). The readers keep a file's line numbering in Migration::sql, so
+  // this is the line in Migration::path.
+  std::size_t line = 0;
+};
+
+// The statement that adds a derived column, where it starts (as Unmitigated).
+struct ColumnStatement {
+  std::string statement;
+  std::size_t line = 0;
 };
 
 struct Derived {
   std::vector<sql::PendingColumn> columns;
+  // column_statements[i] adds columns[i]: the same length, kept in step.
+  std::vector<ColumnStatement> column_statements;
   std::vector<Unmitigated> not_mitigated;
 };
 

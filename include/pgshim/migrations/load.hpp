@@ -14,7 +14,11 @@ namespace pgshim::migrations {
 struct PendingFromMigrations {
   // Derived columns, each named after its migration (PendingColumn::migration).
   std::vector<sql::PendingColumn> columns;
-  // What pgshim will not cover, for the log and /status.
+  // column_statements[i] is the statement that adds columns[i].
+  std::vector<ColumnStatement> column_statements;
+  // What pgshim will not cover, for the log and /status. A migration that is
+  // not SQL (a goose Go migration) is listed here too: pgshim cannot tell what
+  // it changes.
   std::vector<Unmitigated> not_mitigated;
   // Every migration the database does not record as applied, in order.
   std::vector<UnappliedMigration> unapplied;
@@ -26,9 +30,16 @@ struct PendingFromMigrations {
 // MigrationError (MigrationParseError for SQL that does not parse).
 [[nodiscard]] PendingFromMigrations load_pending(const MigrationSource& source, Database& db);
 
-// The same for the directory `dir` of `tool` (detected from the directory's
-// layout when nullopt, see resolve_tool), connecting with `conninfo` (a libpq
-// URL or conninfo; the connection is closed before returning).
+// How a migrations directory is read beyond its path.
+struct LoadOptions {
+  std::optional<Tool> tool;   // nullopt: detected from the directory's layout (resolve_tool)
+  std::string history_table;  // empty: the tool's default (see history_table_error)
+};
+
+// The same for the directory `dir`, connecting with `conninfo` (a libpq URL or
+// conninfo; the connection is closed before returning).
+[[nodiscard]] PendingFromMigrations load_pending_from_migrations(const std::string& dir, const std::string& conninfo,
+                                                                 const LoadOptions& options);
 [[nodiscard]] PendingFromMigrations load_pending_from_migrations(const std::string& dir, const std::string& conninfo,
                                                                  std::optional<Tool> tool = std::nullopt);
 

@@ -96,8 +96,31 @@ inline constexpr Tool kAllTools[] = {Tool::Prisma,  Tool::Flyway,    Tool::Golan
 // "prisma, flyway, ...": the names parse_tool accepts, for messages.
 [[nodiscard]] std::string supported_tools();
 
-// The source for `tool` reading the migrations directory `dir`.
-[[nodiscard]] std::unique_ptr<MigrationSource> make_source(Tool tool, std::string dir);
+// The source for `tool` reading the migrations directory `dir`, with the
+// tool's history table at `history_table` (empty: the tool's default, see
+// history_table_error for what each tool accepts). Throws MigrationError for a
+// history table the tool cannot have.
+[[nodiscard]] std::unique_ptr<MigrationSource> make_source(Tool tool, std::string dir,
+                                                           const std::string& history_table = {});
+
+// Whether `table` can name `tool`'s history table, as the tool's own setting
+// would: nullopt when it can, otherwise why not (for a configuration error).
+// `[schema.]table`, each part as the catalog spells it (case-exact, at most 63
+// bytes). Per tool:
+//   flyway          the table (`flyway.table`; a schema from `flyway.schemas`)
+//   golang-migrate  the table (`x-migrations-table`)
+//   goose           the table (`-table`)
+//   dbmate          the table (`--migrations-table`)
+//   drizzle         the table (`migrationsTable`), in schema `drizzle` unless
+//                   qualified (`migrationsSchema`)
+//   liquibase       the table (`databaseChangeLogTableName`)
+//   atlas           the schema of atlas_schema_revisions (`--revisions-schema`):
+//                   `schema` or `schema.atlas_schema_revisions`
+//   sqitch          the registry schema (`--registry`): one name, no dot
+//   prisma          none: `_prisma_migrations` is fixed
+[[nodiscard]] std::optional<std::string> history_table_error(Tool tool, std::string_view table);
+// The tool-independent part of history_table_error: `[schema.]table` well formed.
+[[nodiscard]] std::optional<std::string> history_table_syntax_error(std::string_view table);
 
 // A migration that is not applied, with what the database says about it.
 struct UnappliedMigration {

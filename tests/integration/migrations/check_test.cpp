@@ -88,12 +88,22 @@ TEST_F(PrismaDatabase, CheckReportsExactlyThePendingSetAndExitsOne) {
   EXPECT_NE(r.out.find("4 of 7 prisma migrations"), std::string::npos) << r.out;
   for (const auto& name : kPending) EXPECT_NE(r.out.find("\n" + name + "\n"), std::string::npos) << name;
   for (const auto& name : kApplied) EXPECT_EQ(r.out.find(name), std::string::npos) << name;
-  EXPECT_NE(r.out.find("mitigated      public.environments.last_error TEXT (reads NULL)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("mitigated      public.environments.retries INTEGER (reads 0)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("mitigated      public.templates.visibility text (reads 'PRIVATE')"), std::string::npos)
+  EXPECT_NE(r.out.find("mitigated      public.environments.last_error TEXT: reads NULL; writes to it are dropped"),
+            std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("NOT MITIGATED  creates table public.deployments"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("NOT MITIGATED  creates unique index templates_name_key"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mitigated      public.environments.retries INTEGER: reads 0;"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mitigated      public.templates.visibility text: reads 'PRIVATE';"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("not mitigated  creates table public.deployments"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not mitigated  creates unique index templates_name_key"), std::string::npos) << r.out;
+  // Each change names the statement that lands it, at its file and line, and the tool's command.
+  const std::string file = fixture_dir() + "/20250804020810_add_last_error_to_environments/migration.sql";
+  EXPECT_NE(r.out.find("at " + file + ":2\n                   ALTER TABLE \"environments\" ADD COLUMN     "
+                       "\"last_error\" TEXT;\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nApply with: prisma migrate deploy\nGate (--fail-on pending): fails\n"), std::string::npos)
+      << r.out;
 }
 
 TEST_F(PrismaDatabase, JsonParsesAndHoldsTheSameSet) {
@@ -115,6 +125,39 @@ TEST_F(PrismaDatabase, JsonParsesAndHoldsTheSameSet) {
       r.out, "print(' '.join(n['impact'] for m in d['pending'] for n in m['not_mitigated']))");
   // CREATE TYPE; then CREATE TABLE, its index, the unique index, its foreign key.
   EXPECT_EQ(impacts.out, "harmless breaking harmless breaking harmless\n");
+  // The fields added for deploy gates: where each change is, the command, the gate's verdict.
+  const Outcome lines = python_on_json(
+      r.out, "print(d['apply_command'], d['fail_on'], d['fails'], d['unmitigated_count'], d['failed_count'], "
+             "d['history_table'], d['pending'][0]['path'].endswith('/migration.sql'), "
+             "' '.join('%s:%d' % (c['column'], c['line']) for m in d['pending'] for c in m['mitigated']), "
+             "' '.join(str(n['line']) for m in d['pending'] for n in m['not_mitigated']), "
+             "' '.join(str(m['blocking']) for m in d['pending']), d['pending'][0]['mitigated'][0]['statement'])");
+  EXPECT_EQ(lines.out,
+            "prisma migrate deploy pending True 2 0 None True last_error:2 retries:2 tags:2 visibility:5 "
+            "2 8 18 21 24 False False False True ALTER TABLE \"environments\" ADD COLUMN     \"last_error\" TEXT\n")
+      << r.out;
+}
+
+TEST_F(PrismaDatabase, FailOnUnmitigatedPassesWhileOnlyMitigatedChangesArePending) {
+  // Proves --fail-on unmitigated exits 1 while a breaking change is pending, 0 once only mitigated ones are, and
+  // that the default (pending) still exits 1 then.
+  const std::vector<std::string> base = {"--migrations", fixture_dir(), "--upstream", url()};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  EXPECT_EQ(pgshim_check(with({"--fail-on", "unmitigated"})).status, 1);
+  // Land the migration with the breaking changes (the new table, the unique index) as Prisma would.
+  exec_ok(conn_.get(), read_text(fs::path(fixture_dir()) / kPending[3] / "migration.sql"));
+  record(conn_.get(), kPending[3]);
+  const Outcome r = pgshim_check(with({"--fail-on", "unmitigated"}));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("Gate (--fail-on unmitigated): passes"), std::string::npos) << r.out;
+  EXPECT_EQ(pgshim_check(base).status, 1);
+  EXPECT_EQ(pgshim_check(with({"--fail-on", "everything"})).status, 2);
+  EXPECT_EQ(pgshim_check(with({"--format", "yaml"})).status, 2);
+  EXPECT_EQ(pgshim_check(with({"--history-table", "my_history"})).status, 2);  // Prisma's table is fixed
 }
 
 TEST_F(PrismaDatabase, DerivedColumnsAreUsableWhileTheMigrationsArePending) {

@@ -478,6 +478,55 @@ TEST_P(ToolDatabase, CheckReportsThePendingSetThenNothingOnceApplied) {
       << after.out;
 }
 
+// tests/integration/migrations/golden/<tool>.txt: `pgshim check`'s text report of
+// the fixture's pending set, the fixture directory written `$DIR`. With
+// PGSHIM_UPDATE_GOLDEN=1 in the environment the file is rewritten instead
+// (review the diff before committing it).
+TEST_P(ToolDatabase, TextReportMatchesTheGolden) {
+  // Proves the text report word for word: each change's verdict, reason, file:line and statement, the summary,
+  // the tool's own apply command and the gate's verdict.
+  const Outcome r = pgshim_check({"--migrations", dir_, "--upstream", db_->url_with_credentials()});
+  EXPECT_EQ(r.status, 1) << r.out;
+  std::string text = r.out;
+  for (std::size_t at = text.find(dir_); at != std::string::npos; at = text.find(dir_, at)) {
+    text.replace(at, dir_.size(), "$DIR");
+  }
+  const char* source = std::getenv("PGSHIM_SOURCE_DIR");
+  const fs::path golden = fs::path(source != nullptr ? source : ".") / "tests/integration/migrations/golden" /
+                          (GetParam().tool + ".txt");
+  const char* update = std::getenv("PGSHIM_UPDATE_GOLDEN");
+  if (update != nullptr && std::string(update) == "1") {
+    std::ofstream(golden) << text;
+    GTEST_SKIP() << "rewrote " << golden;
+  }
+  EXPECT_EQ(text, read_text(golden)) << "golden: " << golden;
+}
+
+TEST_P(ToolDatabase, GithubAnnotationsPointAtTheStatements) {
+  // Proves --format github writes one workflow command per change: ::error for the unmitigable new table and
+  // ::warning for the mitigated column, each at its migration file and line, escaped as GitHub requires.
+  const Outcome r = pgshim_check(
+      {"--migrations", dir_, "--upstream", db_->url_with_credentials(), "--format", "github"});
+  EXPECT_EQ(r.status, 1) << r.out;
+  const Migration& first = migration(GetParam().pending.front());
+  const Migration& last = migration(GetParam().pending.back());
+  EXPECT_NE(r.out.find("::warning file=" + first.path + ",line="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(",title=pgshim check%3A pending%2C mitigated::" + first.name +
+                       ": mitigated: public.environments.last_error "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("::error file=" + last.path + ",line="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(",title=pgshim check%3A pending%2C not mitigated::" + last.name +
+                       ": not mitigated: creates table public.deployments"),
+            std::string::npos)
+      << r.out;
+  // Every annotation is one line: statements' newlines are %0A.
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(line.rfind("::", 0) == 0 || line.rfind("pgshim check: ", 0) == 0) << line;
+  }
+}
+
 TEST_P(ToolDatabase, ProxyDetectsTheToolAndMitigatesTheIncidentColumn) {
   // Proves `pgshim --migrations DIR` with nothing else reads this tool's history and serves the incident's INSERT.
   test::Pgshim shim({"--upstream", db_->url_with_credentials(), "--migrations", dir_}, false);
@@ -516,6 +565,23 @@ TEST_P(FailedRecords, FailedMigrationIsReportedFailedAndStillMitigated) {
   EXPECT_EQ(pending_states(r), expected_states(c, "failed")) << r.out;
   EXPECT_EQ(python_on_json(r.out, "print(' '.join(c['column'] for c in d['pending'][0]['mitigated']))").out,
             "last_error\n");
+  // Only mitigated columns in it, yet it blocks --fail-on unmitigated: it may be half applied.
+  EXPECT_EQ(python_on_json(r.out, "print(d['failed_count'], d['pending'][0]['blocking'], d['pending'][1]['blocking'])")
+                .out,
+            "1 True False\n");
+  // The failure is an ::error at the migration's file; run from the fixtures' directory, the path is relative.
+  const fs::path fixtures = fs::path(dir_).parent_path();
+  const char* bin = std::getenv("PGSHIM_BIN");
+  const Outcome gh = run_shell("cd " + shell_quote(fixtures.string()) + " && " +
+                               shell_quote(bin != nullptr ? bin : "pgshim") + " check --migrations " +
+                               shell_quote(dir_) + " --upstream " + shell_quote(db_->url_with_credentials()) +
+                               " --format github --fail-on unmitigated");
+  EXPECT_EQ(gh.status, 1) << gh.out;
+  const std::string relative = fs::path(first.path).lexically_relative(fixtures).string();
+  EXPECT_NE(gh.out.find("::error file=" + relative + ",line="), std::string::npos) << gh.out;
+  EXPECT_NE(gh.out.find(",title=pgshim check%3A migration failed::" + first.name + " is recorded as failed"),
+            std::string::npos)
+      << gh.out;
 
   if (c.recover != nullptr) c.recover(conn_.get(), first);
   apply_pending();
@@ -523,6 +589,74 @@ TEST_P(FailedRecords, FailedMigrationIsReportedFailedAndStillMitigated) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tools, FailedRecords, ::testing::ValuesIn(failing_cases()),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param.tool;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+// The tools whose history table is a plain table the operator can rename, with its default name.
+[[nodiscard]] std::string default_history_table(const std::string& tool) {
+  static const std::map<std::string, std::string> kDefault = {{"flyway", "flyway_schema_history"},
+                                                              {"golang-migrate", "schema_migrations"},
+                                                              {"goose", "goose_db_version"},
+                                                              {"dbmate", "schema_migrations"},
+                                                              {"liquibase", "databasechangelog"}};
+  const auto it = kDefault.find(tool);
+  return it == kDefault.end() ? std::string() : it->second;
+}
+
+[[nodiscard]] std::vector<ToolCase> renamable_cases() {
+  std::vector<ToolCase> out;
+  for (const auto& c : kCases) {
+    if (!default_history_table(c.tool).empty()) out.push_back(c);
+  }
+  return out;
+}
+
+class CustomHistoryTable : public ToolDatabase {};
+
+TEST_P(CustomHistoryTable, TheReaderHonoursTheConfiguredTable) {
+  // Proves --history-table makes the chosen reader read the tool's table where the tool was told to keep it (here
+  // ops.deploy_history): without it nothing reads as applied, with it exactly the fixture's pending set, and the
+  // apply command carries the table; a malformed name is a usage error (2).
+  exec_ok(conn_.get(), "CREATE SCHEMA ops; ALTER TABLE public." + default_history_table(GetParam().tool) +
+                           " SET SCHEMA ops; ALTER TABLE ops." + default_history_table(GetParam().tool) +
+                           " RENAME TO deploy_history");
+  const Outcome plain = check_json();
+  EXPECT_EQ(python_on_json(plain.out, "print(d['pending_count'] == d['total'])").out, "True\n") << plain.out;
+  const Outcome r = pgshim_check({"--migrations", dir_, "--upstream", db_->url_with_credentials(), "--format", "json",
+                                  "--history-table", "ops.deploy_history"});
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(pending_states(r), expected_states(GetParam())) << r.out;
+  EXPECT_EQ(python_on_json(r.out, "print(d['history_table'], 'deploy_history' in d['apply_command'])").out,
+            "ops.deploy_history True\n")
+      << r.out;
+  EXPECT_EQ(pgshim_check({"--migrations", dir_, "--upstream", db_->url_with_credentials(), "--history-table",
+                          "a.b.c"})
+                .status,
+            2);
+}
+
+TEST_P(CustomHistoryTable, TheProxyHonoursMigrationsHistoryTable) {
+  // Proves `pgshim --migrations DIR --migrations-history-table T` reads the moved table: the pending column is
+  // mitigated from it (with the applied migrations' tables unread, it would not start cleanly with them pending).
+  exec_ok(conn_.get(), "CREATE SCHEMA ops; ALTER TABLE public." + default_history_table(GetParam().tool) +
+                           " SET SCHEMA ops; ALTER TABLE ops." + default_history_table(GetParam().tool) +
+                           " RENAME TO deploy_history");
+  test::Pgshim shim({"--upstream", db_->url_with_credentials(), "--migrations", dir_, "--migrations-history-table",
+                     "ops.deploy_history"},
+                    false);
+  const std::string expected = "migrations " + dir_ + ": " + std::to_string(GetParam().pending.size()) + " of " +
+                               std::to_string(all_.size()) + " not applied";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (shim.log().find(expected) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(shim.log().find(expected), std::string::npos) << shim.log();
+}
+
+INSTANTIATE_TEST_SUITE_P(Tools, CustomHistoryTable, ::testing::ValuesIn(renamable_cases()),
                          [](const auto& param_info) {
                            std::string name = param_info.param.tool;
                            std::replace(name.begin(), name.end(), '-', '_');

@@ -254,5 +254,40 @@ TEST(Derive, CompositeTypeCreatedPendingHasNoStandIn) {
   EXPECT_NE(d.not_mitigated[1].reason.find("no stand-in"), std::string::npos);
 }
 
+TEST(Derive, EachItemCarriesItsStatementAndTheLineItStartsOn) {
+  // Proves lines count from the file's first line, skip leading comments and blank lines, and follow a statement
+  // that spans lines; a column's statement is kept in step with the column.
+  const std::string sql =
+      "-- AlterTable\n"                                                    // 1
+      "ALTER TABLE \"environments\" ADD COLUMN \"last_error\" TEXT;\n"     // 2
+      "\n"                                                                 // 3
+      "/* a block\n   comment */\n"                                        // 4-5
+      "CREATE TABLE \"deployments\" (\n"                                   // 6
+      "    \"id\" TEXT PRIMARY KEY\n"                                      // 7
+      ");\n"                                                               // 8
+      "ALTER TABLE \"environments\" ADD COLUMN \"retries\" INTEGER NOT NULL DEFAULT 0, "
+      "ADD COLUMN \"done\" BOOLEAN NOT NULL;\n";                          // 9
+  const Derived d = derive_pending("m", sql);
+  ASSERT_EQ(d.columns.size(), 3u);
+  ASSERT_EQ(d.column_statements.size(), d.columns.size());
+  EXPECT_EQ(d.column_statements[0].line, 2u);
+  EXPECT_EQ(d.column_statements[0].statement, "ALTER TABLE \"environments\" ADD COLUMN \"last_error\" TEXT");
+  EXPECT_EQ(d.column_statements[1].line, 9u);
+  EXPECT_EQ(d.column_statements[2].line, 9u);
+  EXPECT_EQ(d.column_statements[2].statement.rfind("ALTER TABLE \"environments\" ADD COLUMN \"retries\"", 0), 0u);
+  ASSERT_EQ(d.not_mitigated.size(), 2u);
+  EXPECT_EQ(d.not_mitigated[0].line, 6u);  // CREATE TABLE, after the comments
+  EXPECT_EQ(d.not_mitigated[0].statement.rfind("CREATE TABLE", 0), 0u);
+  EXPECT_EQ(d.not_mitigated[1].line, 9u);  // NOT NULL without DEFAULT
+  EXPECT_EQ(d.not_mitigated[1].impact, Impact::Partial);
+}
+
+TEST(Derive, LinesAreThoseOfTheMigrationsOwnText) {
+  // Proves a reader's blanked-out lines (a down section, another changeset) still count: the line is the file's.
+  const Derived d = derive_pending("m", "\n\n\n\nALTER TABLE t ADD COLUMN c TEXT;\n\n\n");
+  ASSERT_EQ(d.column_statements.size(), 1u);
+  EXPECT_EQ(d.column_statements[0].line, 5u);
+}
+
 }  // namespace
 }  // namespace pgshim::migrations

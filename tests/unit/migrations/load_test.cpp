@@ -70,6 +70,26 @@ TEST(Load, DerivesOnlyFromUnappliedMigrations) {
   EXPECT_EQ(loaded.not_mitigated[0].migration, "3_new");
 }
 
+TEST(Load, ColumnsKeepTheirStatementsAndANonSqlMigrationIsNotMitigated) {
+  // Proves column_statements stay in step with columns across migrations, and a pending migration without SQL
+  // that is not a .sql file (a goose Go migration) is listed as breaking, while an empty .sql file is nothing.
+  MemorySource source;
+  source.migrations = {
+      {"1_go", "", "db/1_go.go"},
+      {"2_empty", "", "db/2_empty.sql"},
+      {"3_sql", "\nALTER TABLE \"users\" ADD COLUMN \"a\" TEXT;", "db/3_sql.sql"},
+  };
+  NoDatabase db;
+  const auto loaded = load_pending(source, db);
+  ASSERT_EQ(loaded.columns.size(), 1u);
+  ASSERT_EQ(loaded.column_statements.size(), 1u);
+  EXPECT_EQ(loaded.column_statements[0].line, 2u);
+  ASSERT_EQ(loaded.not_mitigated.size(), 1u);
+  EXPECT_EQ(loaded.not_mitigated[0].migration, "1_go");
+  EXPECT_EQ(loaded.not_mitigated[0].impact, Impact::Breaking);
+  EXPECT_NE(loaded.not_mitigated[0].reason.find("not SQL (db/1_go.go)"), std::string::npos);
+}
+
 TEST(Load, LogLineIsOneLine) {
   // Proves a multi-line statement is logged on one line with its migration and impact.
   const Unmitigated item{"m1", "CREATE TABLE \"t\" (\n    \"id\" INT\n)", "creates table public.t", Impact::Breaking};

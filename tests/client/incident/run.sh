@@ -3,7 +3,7 @@
 # database and its own pgshim(s).
 #
 #   tests/client/incident/run.sh node|pq|orm|psql|prisma|reactive|shapes
-#   tests/client/incident/run.sh backfill_node|backfill_psycopg|backfill_auto|backfill_gaps
+#   tests/client/incident/run.sh backfill_node|backfill_psycopg|backfill_auto|backfill_gaps|backfill_gaps_auto
 #
 # Common part, done here for every test:
 #   1. a database incident_<test>_<pid>, created directly (not through pgshim) and
@@ -16,7 +16,8 @@
 #      starts three more fresh pgshims (in-transaction, simple Query, named Parse);
 #      the backfill_* tests start two replicas at once (a and b), each with its
 #      own --journal FILE in one journal directory and its own --replica-id;
-#      backfill_auto gives both --auto-backfill;
+#      backfill_auto gives both --auto-backfill; backfill_gaps_auto too, and b a
+#      slow poll (kSlowPoll), so that a's auto backfill runs first;
 #   3. the test itself, with (exported):
 #        INCIDENT_TEST, INCIDENT_DB         test name, database name
 #        INCIDENT_HOST, INCIDENT_PORT       pgshim's address
@@ -44,6 +45,7 @@ set -uo pipefail
 readonly kReadyTimeout=15 # seconds for pgshim to write its ready file
 readonly kStopTimeout=20  # seconds for pgshim to drain and exit after SIGTERM
 readonly kPollMs=300
+readonly kSlowPoll=5s # backfill_gaps_auto: replica b's poll interval
 readonly kMigration=20250804020810_add_last_error_to_environments
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,11 +54,11 @@ src=$(cd "$here/../../.." && pwd)
 say() { echo "incident: $*" >&2; }
 die() { say "$*"; exit 2; }
 
-[[ $# -eq 1 ]] || die "usage: run.sh node|pq|orm|psql|prisma|reactive|shapes|backfill_node|backfill_psycopg|backfill_auto|backfill_gaps"
+[[ $# -eq 1 ]] || die "usage: run.sh node|pq|orm|psql|prisma|reactive|shapes|backfill_node|backfill_psycopg|backfill_auto|backfill_gaps|backfill_gaps_auto"
 test_name=$1
 case $test_name in
   node | pq | orm | psql | prisma | reactive | shapes) ;;
-  backfill_node | backfill_psycopg | backfill_auto | backfill_gaps) ;;
+  backfill_node | backfill_psycopg | backfill_auto | backfill_gaps | backfill_gaps_auto) ;;
   *) die "unknown test '$test_name'" ;;
 esac
 
@@ -204,11 +206,13 @@ elif [[ $test_name == backfill_* ]]; then
   export INCIDENT_REPLICA=replica-a INCIDENT_REPLICA2=replica-b
   export INCIDENT_UPSTREAM="postgres://${INCIDENT_USER}:${INCIDENT_PASSWORD}@127.0.0.1:${PGSANDBOX_PORT}/${INCIDENT_DB}?sslmode=disable"
   export PGSHIM_BIN
-  auto=()
-  [[ $test_name == backfill_auto ]] && auto=(--auto-backfill)
+  auto=() slow=()
+  [[ $test_name == backfill_auto || $test_name == backfill_gaps_auto ]] && auto=(--auto-backfill)
+  [[ $test_name == backfill_gaps_auto ]] && slow=(--schema-poll-interval "$kSlowPoll")
   start_pgshim "$INCIDENT_PASSWORD" a "$INCIDENT_JOURNAL_DIR/a.jsonl" --replica-id "$INCIDENT_REPLICA" "${auto[@]}"
   export INCIDENT_PORT=$started_port INCIDENT_LOG=$started_log
-  start_pgshim "$INCIDENT_PASSWORD" b "$INCIDENT_JOURNAL_DIR/b.jsonl" --replica-id "$INCIDENT_REPLICA2" "${auto[@]}"
+  start_pgshim "$INCIDENT_PASSWORD" b "$INCIDENT_JOURNAL_DIR/b.jsonl" --replica-id "$INCIDENT_REPLICA2" "${auto[@]}" \
+    "${slow[@]}"
   export INCIDENT_PORT2=$started_port INCIDENT_LOG2=$started_log
 else
   start_pgshim "$INCIDENT_PASSWORD" a
@@ -263,7 +267,7 @@ case $test_name in
     rc=$? ;;
   backfill_psycopg | backfill_auto)
     timeout -k 5 180 /usr/bin/python3 "$here/python/backfill_test.py"; rc=$? ;;
-  backfill_gaps)
+  backfill_gaps | backfill_gaps_auto)
     timeout -k 5 180 /usr/bin/python3 "$here/python/backfill_gaps_test.py"; rc=$? ;;
   prisma)
     # --ignore-scripts: @prisma/engines' postinstall would download native engines.

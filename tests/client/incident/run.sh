@@ -3,6 +3,7 @@
 # database and its own pgshim(s).
 #
 #   tests/client/incident/run.sh node|pq|orm|psql|prisma|reactive|shapes
+#   tests/client/incident/run.sh backfill_node|backfill_psycopg|backfill_auto|backfill_gaps|backfill_gaps_auto
 #
 # Common part, done here for every test:
 #   1. a database incident_<test>_<pid>, created directly (not through pgshim) and
@@ -13,6 +14,10 @@
 #      pgshim's schema watcher); the reactive test gives it a WRONG password, so
 #      the watcher can never check the catalog and the column stays Unknown, and
 #      starts three more fresh pgshims (in-transaction, simple Query, named Parse);
+#      the backfill_* tests start two replicas at once (a and b), each with its
+#      own --journal FILE in one journal directory and its own --replica-id;
+#      backfill_auto gives both --auto-backfill; backfill_gaps_auto too, and b a
+#      slow poll (kSlowPoll), so that a's auto backfill runs first;
 #   3. the test itself, with (exported):
 #        INCIDENT_TEST, INCIDENT_DB         test name, database name
 #        INCIDENT_HOST, INCIDENT_PORT       pgshim's address
@@ -20,6 +25,12 @@
 #        INCIDENT_PORT2..4, INCIDENT_LOG2..4  more pgshims (reactive test only: each
 #                                           case needs the column still Unknown)
 #        INCIDENT_POLL_MS                   the schema poll interval
+#        INCIDENT_JOURNAL_DIR               backfill_*: the directory of both replicas' journals
+#        INCIDENT_JOURNAL2                  backfill_*: replica b's journal (INCIDENT_JOURNAL: a's)
+#        INCIDENT_REPLICA, INCIDENT_REPLICA2  backfill_*: the replicas' --replica-id
+#        INCIDENT_UPSTREAM                  backfill_*: the database's URL with credentials
+#                                           (for `pgshim backfill --upstream`)
+#        PGSHIM_BIN                         the pgshim binary (for `pgshim backfill`)
 #        DIRECT_PORT                        PostgreSQL itself (setup, checks, the ALTER)
 #        INCIDENT_USER, INCIDENT_PASSWORD   the scram role clients log in with
 #        PGSANDBOX_*                        everything from the sandbox env file
@@ -34,6 +45,7 @@ set -uo pipefail
 readonly kReadyTimeout=15 # seconds for pgshim to write its ready file
 readonly kStopTimeout=20  # seconds for pgshim to drain and exit after SIGTERM
 readonly kPollMs=300
+readonly kSlowPoll=5s # backfill_gaps_auto: replica b's poll interval
 readonly kMigration=20250804020810_add_last_error_to_environments
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,10 +54,11 @@ src=$(cd "$here/../../.." && pwd)
 say() { echo "incident: $*" >&2; }
 die() { say "$*"; exit 2; }
 
-[[ $# -eq 1 ]] || die "usage: run.sh node|pq|orm|psql|prisma|reactive|shapes"
+[[ $# -eq 1 ]] || die "usage: run.sh node|pq|orm|psql|prisma|reactive|shapes|backfill_node|backfill_psycopg|backfill_auto|backfill_gaps|backfill_gaps_auto"
 test_name=$1
 case $test_name in
   node | pq | orm | psql | prisma | reactive | shapes) ;;
+  backfill_node | backfill_psycopg | backfill_auto | backfill_gaps | backfill_gaps_auto) ;;
   *) die "unknown test '$test_name'" ;;
 esac
 
@@ -87,10 +100,12 @@ show_logs() {
     tail -n 150 "$l" >&2
     say "----- end of pgshim log -----"
   done
-  if [[ -s $work/journal.jsonl ]]; then
-    say "----- journal (last 20 lines) -----"
-    tail -n 20 "$work/journal.jsonl" >&2
-  fi
+  local j
+  for j in "$work/journal.jsonl" "$work"/journals/*.jsonl; do
+    [[ -s $j ]] || continue
+    say "----- journal $j (last 20 lines) -----"
+    tail -n 20 "$j" >&2
+  done
 }
 
 cleanup() {
@@ -116,10 +131,12 @@ has=$(direct_psql -d "$INCIDENT_DB" -c "SELECT count(*) FROM information_schema.
 [[ $has == 0 ]] || die "the fresh database already has environments.last_error"
 
 # --- 2. pgshim ---------------------------------------------------------------
-# start_pgshim PASSWORD TAG: starts one pgshim, waits (bounded) for its ready file,
-# sets $started_port.
+# start_pgshim PASSWORD TAG [JOURNAL [ARGS...]]: starts one pgshim journaling to
+# JOURNAL (default $work/journal.jsonl) with ARGS added, waits (bounded) for its
+# ready file, sets $started_port.
 start_pgshim() {
-  local password=$1 tag=$2
+  local password=$1 tag=$2 journal=${3:-$work/journal.jsonl}
+  local extra=("${@:4}")
   local ready=$work/ready.$tag log=$work/pgshim.$tag.log
   local upstream="postgres://${INCIDENT_USER}:${password}@127.0.0.1:${PGSANDBOX_PORT}/${INCIDENT_DB}?sslmode=disable"
   # INCIDENT_FROM_MIGRATIONS=1: no --pending at all; pgshim derives the pending
@@ -135,7 +152,8 @@ start_pgshim() {
   local args=(--listen 127.0.0.1:0 --ready-file "$ready" --upstream "$upstream"
     "${pending[@]}"
     --schema-poll-interval "${kPollMs}ms"
-    --journal "$work/journal.jsonl"
+    --journal "$journal"
+    "${extra[@]}"
     --log-level debug)
   # TODO(observability): once /metrics, /status and Alertmanager are wired, add
   #   --metrics-listen 127.0.0.1:0 (and the Alertmanager/webhook settings) here and
@@ -181,11 +199,30 @@ if [[ $test_name == reactive ]]; then
   export INCIDENT_PORT3=$started_port INCIDENT_LOG3=$started_log
   start_pgshim wrong-password d
   export INCIDENT_PORT4=$started_port INCIDENT_LOG4=$started_log
+elif [[ $test_name == backfill_* ]]; then
+  # Two replicas of the application's pgshim, at once, one journal each.
+  export INCIDENT_JOURNAL_DIR=$work/journals
+  mkdir -p "$INCIDENT_JOURNAL_DIR"
+  export INCIDENT_REPLICA=replica-a INCIDENT_REPLICA2=replica-b
+  export INCIDENT_UPSTREAM="postgres://${INCIDENT_USER}:${INCIDENT_PASSWORD}@127.0.0.1:${PGSANDBOX_PORT}/${INCIDENT_DB}?sslmode=disable"
+  export PGSHIM_BIN
+  auto=() slow=()
+  [[ $test_name == backfill_auto || $test_name == backfill_gaps_auto ]] && auto=(--auto-backfill)
+  [[ $test_name == backfill_gaps_auto ]] && slow=(--schema-poll-interval "$kSlowPoll")
+  start_pgshim "$INCIDENT_PASSWORD" a "$INCIDENT_JOURNAL_DIR/a.jsonl" --replica-id "$INCIDENT_REPLICA" "${auto[@]}"
+  export INCIDENT_PORT=$started_port INCIDENT_LOG=$started_log
+  start_pgshim "$INCIDENT_PASSWORD" b "$INCIDENT_JOURNAL_DIR/b.jsonl" --replica-id "$INCIDENT_REPLICA2" "${auto[@]}" \
+    "${slow[@]}"
+  export INCIDENT_PORT2=$started_port INCIDENT_LOG2=$started_log
 else
   start_pgshim "$INCIDENT_PASSWORD" a
   export INCIDENT_PORT=$started_port INCIDENT_LOG=$started_log
 fi
-export INCIDENT_JOURNAL=$work/journal.jsonl
+if [[ $test_name == backfill_* ]]; then
+  export INCIDENT_JOURNAL=$INCIDENT_JOURNAL_DIR/a.jsonl INCIDENT_JOURNAL2=$INCIDENT_JOURNAL_DIR/b.jsonl
+else
+  export INCIDENT_JOURNAL=$work/journal.jsonl
+fi
 
 # --- 3. the test -------------------------------------------------------------
 # ensure_npm DIR: npm ci (or, for Prisma, install without lifecycle scripts) when
@@ -223,6 +260,15 @@ case $test_name in
     fi ;;
   psql)
     timeout -k 5 120 "$here/psql_test.sh"; rc=$? ;;
+  backfill_node)
+    ensure_npm "$here/node" || exit 1
+    (cd "$here/node" && timeout -k 5 240 node --test --test-timeout=120000 --test-reporter=spec \
+      test/backfill.test.mjs)
+    rc=$? ;;
+  backfill_psycopg | backfill_auto)
+    timeout -k 5 180 /usr/bin/python3 "$here/python/backfill_test.py"; rc=$? ;;
+  backfill_gaps | backfill_gaps_auto)
+    timeout -k 5 180 /usr/bin/python3 "$here/python/backfill_gaps_test.py"; rc=$? ;;
   prisma)
     # --ignore-scripts: @prisma/engines' postinstall would download native engines.
     ensure_npm "$here/prisma" --ignore-scripts || exit 1

@@ -63,21 +63,13 @@ void AutoBackfill::loop() {
 }
 
 std::vector<std::string> AutoBackfill::journal_files() const {
-  // The journal and its rotations (FILE.<boot>-<n>), nothing else in its directory.
+  // The journal's whole directory, as `pgshim backfill --journal DIR` reads
+  // it: with every replica's journal in one shared directory, the last write
+  // wins across replicas whichever replica runs first (the others then find
+  // the values already there). Its rotations live there too.
   namespace fs = std::filesystem;
   const fs::path path(options_.journal_path);
-  const std::string base = path.filename().string();
-  std::vector<std::string> files;
-  std::error_code ec;
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if ((name == base || name.rfind(base + ".", 0) == 0) && entry.is_regular_file(ec)) {
-      files.push_back(entry.path().string());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
+  return {path.has_parent_path() ? path.parent_path().string() : std::string(".")};
 }
 
 void AutoBackfill::run_once() {

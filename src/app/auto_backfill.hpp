@@ -1,7 +1,8 @@
 #pragma once
 // `backfill: auto`: when the watcher sees a pending column appear, pgshim runs
-// `pgshim backfill` itself on its own journal (the file and its rotated
-// siblings), through the monitor login, on a thread of its own. A grace
+// `pgshim backfill` itself on its journal's directory (its own journal, its
+// rotations and, when the replicas share the directory, every replica's),
+// through the monitor login, on a thread of its own. A grace
 // period first lets transactions that dropped a value before the switch
 // commit (their records reach the journal at COMMIT); a record journaled
 // after a run (a later commit) asks for another run. Idempotent, so a repeat

@@ -104,7 +104,8 @@ StatementState::StatementState(Options options) : options_(options), frontend_(*
 StatementState::~StatementState() {
   // The session ended with writes whose fate it never learned: an open
   // transaction the server rolls back, or answers that never came.
-  if (!held_writes_.empty()) options_.observer->on_discarded_writes(held_writes_.size(), "unfinished");
+  const auto writes = std::count_if(held_writes_.begin(), held_writes_.end(), [](const HeldWrite& h) { return !h.step; });
+  if (writes > 0) options_.observer->on_discarded_writes(static_cast<std::size_t>(writes), "unfinished");
 }
 
 // ---- Frontend (client -> server) ---------------------------------------------------
@@ -132,7 +133,9 @@ Handling StatementState::Frontend::classify(char type) noexcept {
       return Handling::Inspect;
     case kBind:
     case kClose:
-      return s_.prepared_.empty() && s_.portal_hidden_.empty() ? Handling::Relay : Handling::Inspect;
+      return s_.prepared_.empty() && s_.portal_hidden_.empty() && s_.savepoint_statements_.empty()
+                 ? Handling::Relay
+                 : Handling::Inspect;
     default:
       return Handling::Relay;
   }
@@ -169,6 +172,8 @@ FilterAction StatementState::Frontend::on_message(const wire::MessageView& messa
     case kExecute: {
       wire::Execute execute;
       if (!wire::parse_execute(message.body, execute)) {
+        const auto step = s_.savepoint_portals_.find(std::string(execute.portal));
+        if (step != s_.savepoint_portals_.end()) s_.hold_step(step->second, s_.units_sent_ + 1, s_.executes_in_unit_);
         const auto it = s_.portal_hidden_.find(std::string(execute.portal));
         if (it != s_.portal_hidden_.end() && it->second) {
           auto& plan = s_.hidden_plan(s_.units_sent_ + 1);
@@ -261,6 +266,9 @@ FilterAction StatementState::on_query(const wire::MessageView& message, std::str
   if (wire::parse_query(message.body, query)) return FilterAction::Forward;  // the server will say what is wrong
   if (!prepared_.empty()) forget_statements_named_in(query.sql);
   note_search_path(query.sql);
+  if (sql::may_hold_savepoint_step(query.sql)) {
+    for (auto& step : sql::savepoint_steps(query.sql)) hold_step(step, units_sent_ + 1, step.statement);
+  }
   const auto snapshot = options_.source->current();
   if (!snapshot) return FilterAction::Forward;
 
@@ -451,6 +459,11 @@ bool StatementState::build_parse(std::string_view name, std::string_view sql, co
 FilterAction StatementState::on_parse(const wire::MessageView& message, std::string& replacement) {
   wire::Parse parse;
   if (wire::parse_parse(message.body, parse)) return FilterAction::Forward;
+  savepoint_statements_.erase(std::string(parse.statement));
+  if (sql::may_hold_savepoint_step(parse.sql)) {
+    auto steps = sql::savepoint_steps(parse.sql);
+    if (steps.size() == 1) savepoint_statements_.emplace(std::string(parse.statement), std::move(steps[0]));
+  }
   // An extended-protocol batch that starts with this Parse may be replayed.
   if (replay_ == Replay::Off && outstanding_ == 0 && status_ == wire::TransactionStatus::Idle) {
     const auto snapshot = options_.source->current();
@@ -475,6 +488,10 @@ FilterAction StatementState::on_bind(const wire::MessageView& message, std::stri
   wire::Bind bind;
   if (wire::parse_bind(message.body, bind)) return FilterAction::Forward;
   portal_hidden_.erase(std::string(bind.portal));  // a Bind replaces the portal
+  savepoint_portals_.erase(std::string(bind.portal));
+  if (const auto step = savepoint_statements_.find(std::string(bind.statement)); step != savepoint_statements_.end()) {
+    savepoint_portals_[std::string(bind.portal)] = step->second;
+  }
   const auto it = prepared_.find(std::string(bind.statement));
   if (it == prepared_.end()) return FilterAction::Forward;
   const auto snapshot = options_.source->current();
@@ -527,8 +544,13 @@ bool StatementState::bind_hidden(const wire::Bind& bind, std::string& out) {
 void StatementState::on_close(const wire::MessageView& message) {
   wire::Target target{};
   if (wire::parse_target(message.body, target)) return;
-  if (target.kind == wire::kTargetStatement) prepared_.erase(std::string(target.name));
-  else portal_hidden_.erase(std::string(target.name));
+  if (target.kind == wire::kTargetStatement) {
+    prepared_.erase(std::string(target.name));
+    savepoint_statements_.erase(std::string(target.name));
+  } else {
+    portal_hidden_.erase(std::string(target.name));
+    savepoint_portals_.erase(std::string(target.name));
+  }
 }
 
 // DEALLOCATE and DISCARD in a simple Query drop server-side statements the
@@ -825,12 +847,72 @@ void StatementState::hold(DroppedWrite write, std::uint64_t unit, std::size_t co
                                       "oldest are journaled before the transaction ends");
     }
     HeldWrite& oldest = held_writes_.front();
-    oldest.write.what = &oldest.what;
-    options_.observer->on_dropped_write(oldest.write);
+    if (!oldest.step) {
+      oldest.write.what = &oldest.what;
+      options_.observer->on_dropped_write(oldest.write);
+    }
     held_writes_.pop_front();
   }
   HeldWrite held{*write.what, std::move(write), unit, command};
   held_writes_.push_back(std::move(held));
+}
+
+void StatementState::hold_step(sql::SavepointStep step, std::uint64_t unit, std::size_t command) {
+  HeldWrite held;
+  held.unit = unit;
+  held.command = command;
+  held.step = std::move(step);
+  held_writes_.push_back(std::move(held));
+}
+
+bool StatementState::complete_step(std::uint64_t unit, std::size_t command) {
+  const auto at = std::find_if(held_writes_.begin(), held_writes_.end(), [&](const HeldWrite& h) {
+    return h.step && h.unit == unit && h.command == command;
+  });
+  if (at == held_writes_.end()) return false;
+  const sql::SavepointStep step = *at->step;
+  // The SAVEPOINT of that name most recently run before it (names may repeat:
+  // the latest one is the one PostgreSQL rolls back or releases to).
+  auto savepoint = held_writes_.end();
+  for (auto it = at; it != held_writes_.begin();) {
+    --it;
+    if (it->step && it->confirmed && it->step->kind == sql::SavepointStep::Kind::Savepoint &&
+        it->step->name == step.name) {
+      savepoint = it;
+      break;
+    }
+  }
+  switch (step.kind) {
+    case sql::SavepointStep::Kind::Savepoint:
+      at->confirmed = true;
+      return false;
+    case sql::SavepointStep::Kind::Release: {
+      // The savepoint (and any taken after it) is gone; its writes stay.
+      const auto first = static_cast<std::size_t>(
+          std::distance(held_writes_.begin(), savepoint == held_writes_.end() ? at : savepoint));
+      const auto last = static_cast<std::size_t>(std::distance(held_writes_.begin(), at));
+      for (std::size_t i = last + 1; i-- > first;) {
+        if (held_writes_[i].step) held_writes_.erase(held_writes_.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+      return false;
+    }
+    case sql::SavepointStep::Kind::RollbackTo: {
+      if (savepoint == held_writes_.end()) {
+        held_writes_.erase(at);
+        return false;  // its SAVEPOINT was not seen: the caller discards the transaction's writes
+      }
+      // Everything after the savepoint up to this step is undone; the
+      // savepoint itself remains (PostgreSQL keeps it after ROLLBACK TO).
+      std::size_t discarded = 0;
+      const auto first = std::next(savepoint);
+      for (auto it = first; it != at; ++it) discarded += it->step ? 0 : 1;
+      held_writes_.erase(first, std::next(at));
+      if (discarded > 0) options_.observer->on_discarded_writes(discarded, "rolled_back");
+      unit_recovered_ = true;
+      return true;
+    }
+  }
+  return false;
 }
 
 void StatementState::on_command_result(std::string_view tag) {
@@ -838,7 +920,9 @@ void StatementState::on_command_result(std::string_view tag) {
   if (tag.empty()) return;
   wire::CommandComplete done{tag};
   const std::string_view verb = done.command();
-  if (verb == "ROLLBACK") unit_rolled_back_ = true;  // ROLLBACK, ROLLBACK TO SAVEPOINT, a failed COMMIT
+  const bool followed = !held_writes_.empty() && complete_step(units_done_ + 1, command);
+  // ROLLBACK, a failed COMMIT, or a ROLLBACK TO SAVEPOINT pgshim could not follow.
+  if (verb == "ROLLBACK" && !followed) unit_rolled_back_ = true;
   if (tag == "PREPARE TRANSACTION") unit_prepared_ = true;
   const auto rows = done.rows();
   const bool writes = verb == "INSERT" || verb == "UPDATE" || verb == "MERGE" || verb == "COPY";
@@ -863,6 +947,8 @@ void StatementState::end_unit(wire::TransactionStatus status) {
       if (unit_rolled_back_) {
         settle(unit, false, "savepoint");
         transaction_failed_ = false;
+      } else if (unit_recovered_) {
+        transaction_failed_ = false;  // rolled back to a savepoint: the transaction goes on
       }
       break;
     case wire::TransactionStatus::Failed:
@@ -878,13 +964,16 @@ void StatementState::reset_unit() noexcept {
   unit_failed_ = false;
   unit_rolled_back_ = false;
   unit_prepared_ = false;
+  unit_recovered_ = false;
 }
 
 void StatementState::settle(std::uint64_t unit, bool took_effect, std::string_view why) {
   std::size_t discarded = 0;
   while (!held_writes_.empty() && held_writes_.front().unit <= unit) {
     HeldWrite& h = held_writes_.front();
-    if (took_effect) {
+    if (h.step) {
+      // A savepoint ends with its transaction.
+    } else if (took_effect) {
       h.write.what = &h.what;
       options_.observer->on_dropped_write(h.write);
     } else {

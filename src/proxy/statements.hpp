@@ -22,6 +22,7 @@
 
 #include "pgshim/proxy/pending.hpp"
 #include "pgshim/sql/cache.hpp"
+#include "pgshim/sql/savepoints.hpp"
 #include "pgshim/sql/search_path.hpp"
 #include "pgshim/wire/copy_rows.hpp"
 #include "pgshim/wire/messages.hpp"
@@ -172,6 +173,11 @@ class StatementState {
     DroppedWrite write;      // its `what` points at the copy when released
     std::uint64_t unit = 0;
     std::size_t command = 0;
+    // Instead of a write: a savepoint command in its place among them, acted
+    // on when the server completes it (ROLLBACK TO discards the writes held
+    // since its SAVEPOINT, RELEASE forgets the SAVEPOINT).
+    std::optional<sql::SavepointStep> step;
+    bool confirmed = false;  // a SAVEPOINT the server ran
   };
   static constexpr std::size_t kMaxHeldWrites = 100'000;  // a transaction longer than this is written early
 
@@ -200,6 +206,13 @@ class StatementState {
   std::size_t describes_sent_in_unit_ = 0;
   std::size_t describes_in_unit_ = 0;  // backend: RowDescription/NoData answers seen in the unit
   void hold(DroppedWrite write, std::uint64_t unit, std::size_t command);
+  void hold_step(sql::SavepointStep step, std::uint64_t unit, std::size_t command);
+  // Acts on the savepoint step completed as (unit, command); true when it was
+  // a ROLLBACK TO whose SAVEPOINT pgshim saw (its writes since are discarded).
+  bool complete_step(std::uint64_t unit, std::size_t command);
+  std::unordered_map<std::string, sql::SavepointStep> savepoint_statements_;  // extended: prepared name -> step
+  std::unordered_map<std::string, sql::SavepointStep> savepoint_portals_;     // extended: portal -> step
+  bool unit_recovered_ = false;  // a ROLLBACK TO SAVEPOINT pgshim could follow
   void on_command_result(std::string_view tag);
   void end_unit(wire::TransactionStatus status);
   void reset_unit() noexcept;

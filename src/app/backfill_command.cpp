@@ -173,7 +173,9 @@ void print_text(const Options& o, const journal::Run& run) {
   out << "Summary: " << c.applied << (o.dry_run ? " to apply" : " applied") << ", " << c.already
       << " already there, " << c.superseded << " superseded by a later write, " << c.newer
       << " kept (written since), " << c.gone << " row gone, " << c.unrecoverable << " unrecoverable, " << c.torn
-      << " torn, " << c.invalid << " invalid, " << c.errors << " refused by the server\n";
+      << " torn, " << c.invalid << " invalid, " << c.errors << " refused by the server"
+      << (c.observed > 0 ? "; " + std::to_string(c.observed) + " write(s) the application made after the migration" : "")
+      << "\n";
 }
 
 void print_json(const Options& o, const journal::Run& run) {
@@ -190,6 +192,7 @@ void print_json(const Options& o, const journal::Run& run) {
   w.member("applied", c.applied).member("already", c.already).member("superseded", c.superseded);
   w.member("newer", c.newer).member("gone", c.gone).member("unrecoverable", c.unrecoverable);
   w.member("torn", c.torn).member("invalid", c.invalid).member("errors", c.errors);
+  w.member("observed", c.observed);
   w.key("missing_columns").begin_array();
   for (const auto& t : plan.missing_columns) w.value(label(t));
   w.end_array();

@@ -107,6 +107,7 @@ Mitigation::Mitigation(const config::Config& config, metrics::PgshimMetrics* met
     options.fsync = config.journal_fsync;
     options.max_bytes = config.journal_max_bytes;
     journal_ = std::make_unique<journal::Writer>(std::move(options));
+    journal_observe_ = config.journal_observe;
     spdlog::info("journal {}: dropped writes are appended as replica {} (fsync {}{})", config.journal_file,
                  journal_->replica(), journal::to_string(config.journal_fsync),
                  config.journal_max_bytes > 0 ? ", rotated past " + std::to_string(config.journal_max_bytes) + " bytes"
@@ -233,6 +234,7 @@ void Mitigation::changed(const void* from, const schema::Snapshot& previous, con
         break;
     }
   }
+  if (journal_ && journal_observe_.count() > 0) note_appeared(previous, next);
   if (!next.last_poll_ok && previous.last_poll_ok) {
     spdlog::warn("schema watcher: cannot check the database: {}", next.last_poll_error);
     if (metrics_) metrics_->schema_poll_failures.get().inc();
@@ -243,6 +245,37 @@ void Mitigation::changed(const void* from, const schema::Snapshot& previous, con
     callback = on_change_;
   }
   if (callback) callback(previous, next);
+}
+
+void Mitigation::note_appeared(const schema::Snapshot& previous, const schema::Snapshot& next) {
+  bool changed_set = false;
+  for (const auto& now : next.columns) {
+    if (now.column.kind != sql::ColumnKind::Pending) continue;
+    const auto* before = previous.find(now.column.schema, now.column.table, now.column.column);
+    const bool was_missing = before != nullptr && before->state == schema::ColumnState::Missing;
+    const auto same = [&](const sql::PendingColumn& c) {
+      return c.schema == now.column.schema && c.table == now.column.table && c.column == now.column.column;
+    };
+    if (was_missing && now.state == schema::ColumnState::Present) {
+      if (std::none_of(appeared_.begin(), appeared_.end(), same)) appeared_.push_back(now.column);
+      changed_set = true;
+    } else if (now.state == schema::ColumnState::Missing && std::any_of(appeared_.begin(), appeared_.end(), same)) {
+      std::erase_if(appeared_, same);  // gone again (the migration was rolled back)
+      changed_set = true;
+    }
+  }
+  if (!changed_set) return;
+  if (appeared_.empty()) {
+    observed_.store(nullptr);
+    return;
+  }
+  auto o = std::make_shared<Observed>();
+  o->columns = sql::MissingSet(appeared_, next.version);
+  o->until = std::chrono::steady_clock::now() + journal_observe_;
+  spdlog::info("journal: writes of {} column(s) that appeared are journaled as the application's own for {} s "
+               "(backfill never restores over them)",
+               appeared_.size(), std::chrono::duration_cast<std::chrono::seconds>(journal_observe_).count());
+  observed_.store(std::move(o));
 }
 
 std::shared_ptr<const schema::Snapshot> Mitigation::current() const noexcept {
@@ -304,7 +337,7 @@ void Mitigation::on_untouched(sql::UntouchedReason reason, std::string_view deta
 }
 
 void Mitigation::on_dropped_write(const proxy::DroppedWrite& write) {
-  if (metrics_) metrics_->dropped_writes.with({write.what->table, write.what->column}).inc();
+  if (metrics_ && !write.observed) metrics_->dropped_writes.with({write.what->table, write.what->column}).inc();
   if (!journal_) return;
   journal::Record r;
   r.execution = write.execution;
@@ -315,6 +348,7 @@ void Mitigation::on_dropped_write(const proxy::DroppedWrite& write) {
   r.kind = sql::to_string(write.what->kind);
   r.value = write.value;
   r.key = write.key;
+  r.observed = write.observed;
   if (!journal_->append(std::move(r))) {
     // Never the client's problem; said once per failure streak, with no value in it.
     if (!journal_failing_.exchange(true)) {
@@ -324,7 +358,7 @@ void Mitigation::on_dropped_write(const proxy::DroppedWrite& write) {
     if (metrics_) metrics_->journal_failures.get().inc();
   } else {
     if (journal_failing_.exchange(false)) spdlog::info("journal: writing again");
-    if (on_journaled_) on_journaled_(*write.what);
+    if (on_journaled_ && !write.observed) on_journaled_(*write.what);
   }
 }
 

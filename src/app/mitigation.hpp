@@ -41,6 +41,7 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   bool report_undefined_column(std::string_view message) override;
   [[nodiscard]] const sql::Prefilter& configured_names() const noexcept override { return generation().names; }
   [[nodiscard]] std::uint32_t type_oid(std::string_view type_name) const noexcept override;
+  [[nodiscard]] std::shared_ptr<const Observed> observed() const noexcept override { return observed_.load(); }
 
   // proxy::SessionObserver
   void on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took,
@@ -61,6 +62,7 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
 
  private:
   void changed(const void* generation, const schema::Snapshot& previous, const schema::Snapshot& next);
+  void note_appeared(const schema::Snapshot& previous, const schema::Snapshot& next);
 
   // What one configuration of the pending columns needs. Generations are
   // immutable and never freed while pgshim runs (reloads are rare): sessions
@@ -77,6 +79,12 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   metrics::PgshimMetrics* metrics_;
   std::unique_ptr<journal::Writer> journal_;
   std::atomic<bool> journal_failing_{false};
+  // Pending columns that appeared while pgshim ran, journaled as observed
+  // for journal_observe_ after (PendingSource::Observed); appeared_ only on
+  // the watcher's thread (changed()).
+  std::chrono::milliseconds journal_observe_{};
+  std::vector<sql::PendingColumn> appeared_;
+  std::atomic<std::shared_ptr<const Observed>> observed_;
   std::mutex generations_mutex_;
   std::vector<std::unique_ptr<Generation>> generations_;  // under generations_mutex_
   std::atomic<const Generation*> current_{nullptr};

@@ -215,7 +215,8 @@ class YamlLoader {
           config.journal_file = scalar(value, key);
           continue;
         }
-        expect_map(value, key, {"path", "fsync", "max_size", "replica"});
+        expect_map(value, key, {"path", "fsync", "max_size", "replica", "observe"});
+        if (value["observe"]) config.journal_observe = duration(value["observe"], "journal.observe");
         if (value["path"]) config.journal_file = scalar(value["path"], "journal.path");
         if (value["fsync"]) {
           const auto policy = journal::parse_fsync_policy(scalar(value["fsync"], "journal.fsync"));
@@ -436,6 +437,7 @@ enum OptionId : int {
   kOptJournalMaxSize,
   kOptReplicaId,
   kOptAutoBackfill,
+  kOptJournalObserve,
   kOptNoticeOnRewrite,
   kOptMetricsListen,
   kOptAuthMode,
@@ -476,6 +478,7 @@ const option kLongOptions[] = {
     {"journal-max-size", required_argument, nullptr, kOptJournalMaxSize},
     {"replica-id", required_argument, nullptr, kOptReplicaId},
     {"auto-backfill", no_argument, nullptr, kOptAutoBackfill},
+    {"journal-observe", required_argument, nullptr, kOptJournalObserve},
     {"notice-on-rewrite", no_argument, nullptr, kOptNoticeOnRewrite},
     {"metrics-listen", required_argument, nullptr, kOptMetricsListen},
     {"auth-mode", required_argument, nullptr, kOptAuthMode},
@@ -620,6 +623,9 @@ void apply_flag(Config& config, int id, const std::string& value) {
         break;
       case kOptReplicaId: config.replica_id = value; break;
       case kOptAutoBackfill: config.auto_backfill = true; break;
+      case kOptJournalObserve:
+        if (!parse_duration(value, config.journal_observe)) throw ConfigError("expected a duration such as 1h (0: off)");
+        break;
       case kOptNoticeOnRewrite: config.notice_on_rewrite = true; break;
       case kOptMetricsListen: config.metrics_listen = parse_listen(value); break;
       case kOptAuthMode:
@@ -875,6 +881,9 @@ Pending columns:
                               FILE.<boot>-<n>; rotated files are kept
       --replica-id NAME       this pgshim's name in journal records (default:
                               the host name); give each replica its own
+      --journal-observe DUR   after a pending column appears, journal the
+                              application's writes of it for DUR (1h): backfill
+                              then never restores over them, NULLs included
       --auto-backfill         when a pending column appears, apply the journal's
                               values to it (as `pgshim backfill` does, through
                               the monitor login, which needs UPDATE) before the

@@ -142,13 +142,14 @@ Plan plan(const std::vector<Record>& records, const Facts& facts) {
     }
     const TargetFacts& tf = f->second;
     const auto unrecoverable = [&](std::string reason) { out.unrecoverable.push_back({&r, std::move(reason)}); };
-    if (!tf.default_is_constant) {
+    if (r.observed) ++out.observed;
+    if (!tf.default_is_constant && !r.observed) {
       unrecoverable("the column's default (" + tf.default_expr +
                     ") is not a constant: a row the application has not written cannot be told apart");
       continue;
     }
     const ExecutionId id{r.replica, r.boot, r.execution, target};
-    if (r.kind == kOnConflictAssignment) {
+    if (r.kind == kOnConflictAssignment && !r.observed) {
       if (with_insert.count(id) != 0) {
         ++out.superseded;  // its upsert's INSERT records carry the row and the value
         continue;
@@ -161,7 +162,7 @@ Plan plan(const std::vector<Record>& records, const Facts& facts) {
         continue;
       }
     }
-    if (r.kind == kInsertValue) {
+    if (r.kind == kInsertValue && !r.observed) {
       const auto oc = on_conflict.find(id);
       if (oc != on_conflict.end()) {
         const Value& update = oc->second->value;
@@ -173,11 +174,11 @@ Plan plan(const std::vector<Record>& records, const Facts& facts) {
         }
       }
     }
-    if (r.value.form == Form::Expression) {
+    if (!r.observed && r.value.form == Form::Expression) {
       unrecoverable("the value is an SQL expression pgshim did not evaluate");
       continue;
     }
-    if (r.value.form == Form::Unknown) {
+    if (!r.observed && r.value.form == Form::Unknown) {
       unrecoverable("the value was not visible to pgshim");
       continue;
     }
@@ -195,6 +196,7 @@ Plan plan(const std::vector<Record>& records, const Facts& facts) {
         break;
       }
     }
+    if (!key && r.observed) continue;  // a row pgshim cannot name cannot have been written before either
     if (!key) {
       unrecoverable("the statement stated no unique key of " + r.schema + "." + r.table + " (it stated: " +
                     column_list(r) + ")");
@@ -219,7 +221,22 @@ Plan plan(const std::vector<Record>& records, const Facts& facts) {
       const Record& held = *candidates[best].record;
       if (std::tie(r.time_unix_ms, r.replica) > std::tie(held.time_unix_ms, held.replica)) best = i;
     }
-    out.superseded += candidates.size() - 1;
+    // Only dropped values count as superseded: observed records are the
+    // application's own writes, never values to restore.
+    std::uint64_t dropped_losers = 0;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (i != best && !candidates[i].record->observed) ++dropped_losers;
+    }
+    if (candidates[best].record->observed) {
+      // The application wrote the row last, after the column appeared: the
+      // row stays as it is (one row kept; its other dropped values superseded).
+      if (dropped_losers > 0) {
+        ++out.written_since;
+        out.superseded += dropped_losers - 1;
+      }
+      continue;
+    }
+    out.superseded += dropped_losers;
     out.apply.push_back(std::move(candidates[best]));
   }
   std::sort(out.apply.begin(), out.apply.end(), [](const Planned& a, const Planned& b) {

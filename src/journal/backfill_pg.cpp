@@ -164,6 +164,8 @@ std::unique_ptr<Run> run_backfill(PgDatabase& db, ReadResult read, const ApplyOp
   Summary& s = run->summary;
   s.records = run->read.records.size();
   s.superseded = run->plan.superseded;
+  s.observed = run->plan.observed;
+  s.newer = run->plan.written_since;
   s.unrecoverable = run->plan.unrecoverable.size();
   s.missing_columns = run->plan.missing_columns;
   for (const auto& b : run->read.bad) ++(b.torn ? s.torn : s.invalid);

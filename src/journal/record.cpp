@@ -167,6 +167,7 @@ std::string format_line(const Record& r) {
   }
   o["key"] = std::move(key);
   if (!forms.empty()) o["forms"] = std::move(forms);
+  if (r.observed) o["observed"] = true;
   return json::serialize(o);
 }
 
@@ -232,6 +233,13 @@ ParsedLine parse_line(std::string_view line) {
       return out;
     }
     r.key.emplace_back(column, std::move(v));
+  }
+  if (const json::value* observed = o.if_contains("observed")) {
+    if (!observed->is_bool()) {
+      out.error = "\"observed\" is not a boolean";
+      return out;
+    }
+    r.observed = observed->get_bool();
   }
   out.record = std::move(r);
   return out;

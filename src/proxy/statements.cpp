@@ -133,7 +133,8 @@ Handling StatementState::Frontend::classify(char type) noexcept {
       return Handling::Inspect;
     case kBind:
     case kClose:
-      return s_.prepared_.empty() && s_.portal_hidden_.empty() && s_.savepoint_statements_.empty()
+      return s_.prepared_.empty() && s_.portal_hidden_.empty() && s_.savepoint_statements_.empty() &&
+                     s_.observed_statements_.empty()
                  ? Handling::Relay
                  : Handling::Inspect;
     default:
@@ -279,7 +280,10 @@ FilterAction StatementState::on_query(const wire::MessageView& message, std::str
     replay_batch_.clear();
   }
   const sql::RewriteResult* result = rewrite(query.sql, *snapshot);
-  if (!result || !result->rewritten()) return FilterAction::Forward;
+  if (!result || !result->rewritten()) {
+    if (const auto seen = observe(query.sql)) journal_literals(*seen, units_sent_ + 1, true);
+    return FilterAction::Forward;
+  }
   if (result->copy_from && !accept_copy_from(*result->copy_from)) return FilterAction::Forward;
   journal_literals(*result, units_sent_ + 1);  // this Query's unit
   if (!result->hidden_returning.empty()) {
@@ -460,6 +464,7 @@ FilterAction StatementState::on_parse(const wire::MessageView& message, std::str
   wire::Parse parse;
   if (wire::parse_parse(message.body, parse)) return FilterAction::Forward;
   savepoint_statements_.erase(std::string(parse.statement));
+  observed_statements_.erase(std::string(parse.statement));
   if (sql::may_hold_savepoint_step(parse.sql)) {
     auto steps = sql::savepoint_steps(parse.sql);
     if (steps.size() == 1) savepoint_statements_.emplace(std::string(parse.statement), std::move(steps[0]));
@@ -472,7 +477,10 @@ FilterAction StatementState::on_parse(const wire::MessageView& message, std::str
       replay_batch_.clear();
     }
   }
-  if (!build_parse(parse.statement, parse.sql, parse.parameter_types, replacement)) return FilterAction::Forward;
+  if (!build_parse(parse.statement, parse.sql, parse.parameter_types, replacement)) {
+    if (auto seen = observe(parse.sql)) observed_statements_[std::string(parse.statement)] = std::move(seen->dropped_values);
+    return FilterAction::Forward;
+  }
   return FilterAction::Replace;
 }
 
@@ -489,6 +497,9 @@ FilterAction StatementState::on_bind(const wire::MessageView& message, std::stri
   if (wire::parse_bind(message.body, bind)) return FilterAction::Forward;
   portal_hidden_.erase(std::string(bind.portal));  // a Bind replaces the portal
   savepoint_portals_.erase(std::string(bind.portal));
+  if (const auto seen = observed_statements_.find(std::string(bind.statement)); seen != observed_statements_.end()) {
+    journal_bound(seen->second, bind, units_sent_ + 1, executes_in_unit_, true);
+  }
   if (const auto step = savepoint_statements_.find(std::string(bind.statement)); step != savepoint_statements_.end()) {
     savepoint_portals_[std::string(bind.portal)] = step->second;
   }
@@ -547,6 +558,7 @@ void StatementState::on_close(const wire::MessageView& message) {
   if (target.kind == wire::kTargetStatement) {
     prepared_.erase(std::string(target.name));
     savepoint_statements_.erase(std::string(target.name));
+    observed_statements_.erase(std::string(target.name));
   } else {
     portal_hidden_.erase(std::string(target.name));
     savepoint_portals_.erase(std::string(target.name));
@@ -571,13 +583,26 @@ void StatementState::forget_statements_named_in(std::string_view sql) {
   }
 }
 
-void StatementState::journal_literals(const sql::RewriteResult& result, std::uint64_t unit) {
+// A column that appeared a short while ago (PendingSource::Observed): the
+// writes of it are found as if it were still missing, to be journaled as the
+// application's own (observed), while the statement goes out as sent.
+std::optional<sql::RewriteResult> StatementState::observe(std::string_view sql) const {
+  const auto observed = options_.source->observed();
+  if (!observed || std::chrono::steady_clock::now() >= observed->until) return std::nullopt;
+  if (!observed->columns.prefilter().may_reference(sql)) return std::nullopt;
+  const sql::SearchPath* path = search_path_tracked_ ? &search_path_.current() : nullptr;
+  sql::RewriteResult r = sql::rewrite(sql, observed->columns, nullptr, path);
+  if (!r.rewritten() || r.dropped_values.empty()) return std::nullopt;
+  return r;
+}
+
+void StatementState::journal_literals(const sql::RewriteResult& result, std::uint64_t unit, bool observed) {
   // One execution per statement of the string.
   std::vector<std::uint64_t> executions;
   for (const auto& dropped : result.dropped_values) {
     if (executions.size() <= dropped.statement) executions.resize(dropped.statement + 1, 0);
     if (executions[dropped.statement] == 0) executions[dropped.statement] = next_execution();
-    DroppedWrite write{&dropped, stated_value(dropped.value, nullptr), {}, executions[dropped.statement]};
+    DroppedWrite write{&dropped, stated_value(dropped.value, nullptr), {}, executions[dropped.statement], observed};
     for (const auto& k : dropped.key) write.key.emplace_back(k.column, stated_value(k, nullptr));
     hold(std::move(write), unit, dropped.statement);
   }
@@ -585,9 +610,14 @@ void StatementState::journal_literals(const sql::RewriteResult& result, std::uin
 
 void StatementState::journal_bind(const Prepared& prepared, const wire::Bind& bind, std::uint64_t unit,
                                   std::size_t command) {
-  const std::uint64_t execution = prepared.dropped_values.empty() ? 0 : next_execution();
-  for (const auto& dropped : prepared.dropped_values) {
-    DroppedWrite write{&dropped, stated_value(dropped.value, &bind), {}, execution};
+  journal_bound(prepared.dropped_values, bind, unit, command, false);
+}
+
+void StatementState::journal_bound(const std::vector<sql::DroppedValue>& values, const wire::Bind& bind,
+                                   std::uint64_t unit, std::size_t command, bool observed) {
+  const std::uint64_t execution = values.empty() ? 0 : next_execution();
+  for (const auto& dropped : values) {
+    DroppedWrite write{&dropped, stated_value(dropped.value, &bind), {}, execution, observed};
     for (const auto& k : dropped.key) write.key.emplace_back(k.column, stated_value(k, &bind));
     hold(std::move(write), unit, command);
   }

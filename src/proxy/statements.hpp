@@ -120,8 +120,14 @@ class StatementState {
                    std::string& out);
   // Dropped values of a simple Query's statements, or of one Bind (whose
   // Execute is the unit's `command`-th), held until their unit says (below).
-  void journal_literals(const sql::RewriteResult& result, std::uint64_t unit);
+  void journal_literals(const sql::RewriteResult& result, std::uint64_t unit, bool observed = false);
   void journal_bind(const Prepared& prepared, const wire::Bind& bind, std::uint64_t unit, std::size_t command);
+  void journal_bound(const std::vector<sql::DroppedValue>& values, const wire::Bind& bind, std::uint64_t unit,
+                     std::size_t command, bool observed);
+  // The writes of recently appeared columns in `sql` (PendingSource::Observed).
+  [[nodiscard]] std::optional<sql::RewriteResult> observe(std::string_view sql) const;
+  // Prepared statements that write a recently appeared column: their values.
+  std::unordered_map<std::string, std::vector<sql::DroppedValue>> observed_statements_;
   void forget_statements_named_in(std::string_view sql);
   [[nodiscard]] bool still_valid(const Prepared& prepared, const schema::Snapshot& snapshot) const;
   [[nodiscard]] bool may_fail_on_pending(std::string_view sql, const schema::Snapshot& snapshot) const;

@@ -105,6 +105,10 @@ struct Config {
   std::string journal_file;
   journal::FsyncPolicy journal_fsync = journal::FsyncPolicy::EveryWrite;
   std::uint64_t journal_max_bytes = 0;  // rotate past this size; 0: never
+  // After a pending column appears, its writes are journaled as observed for
+  // this long (`--journal-observe`, `journal.observe`): backfill then knows
+  // which rows the application wrote since. 0: not at all.
+  std::chrono::milliseconds journal_observe{std::chrono::hours(1)};
   // `backfill: auto` / --auto-backfill: when a pending column appears, apply
   // the journal's values to it (pgshim backfill's rules) before the alert is
   // resolved. Needs the journal.

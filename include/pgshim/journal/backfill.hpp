@@ -15,6 +15,10 @@
 // time_unix_ms (clocks of different hosts are only comparable by time), ties
 // broken by replica id so the choice is the same on every run.
 //
+// Observed records (record.hpp) are writes the application made after the
+// column appeared: they take part in "last" like any record and are never
+// applied; a row whose last write is one is left as the application wrote it.
+//
 // The row: a record names its row by the values the statement stated for the
 // other columns (record.hpp `key`). Backfill uses the first unique index of
 // the table — the primary key first, then unique indexes by name; never a
@@ -77,6 +81,10 @@ struct Plan {
   std::vector<Planned> apply;               // in journal order of the winners
   std::vector<Unrecoverable> unrecoverable;
   std::uint64_t superseded = 0;             // records a later write of the same row and column replaced
+  std::uint64_t observed = 0;               // records of the application's writes after the column appeared
+  // Rows whose last write is the application's own after the column
+  // appeared: nothing to apply (counted as kept, like `newer`).
+  std::uint64_t written_since = 0;
   std::vector<Target> missing_columns;      // targets whose column does not exist yet: nothing planned for them
 };
 

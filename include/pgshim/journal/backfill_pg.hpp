@@ -55,7 +55,8 @@ struct Summary {
   std::uint64_t applied = 0;  // with dry_run: would be applied
   std::uint64_t already = 0;
   std::uint64_t superseded = 0;
-  std::uint64_t newer = 0;
+  std::uint64_t newer = 0;     // rows the application wrote since: kept
+  std::uint64_t observed = 0;  // records of the application's writes after the column appeared
   std::uint64_t gone = 0;
   std::uint64_t unrecoverable = 0;
   std::uint64_t torn = 0;

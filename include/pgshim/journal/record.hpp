@@ -19,6 +19,9 @@
 //   client's binary parameter, hex `\x...`), "expression" (SQL the statement
 //   computed, as written: pgshim never evaluates it) or "unknown" (null: pgshim
 //   could not see the value).
+// - observed (only when true): not a dropped value but a write the
+//   application made after the column appeared (`--journal-observe`): it
+//   tells backfill that the row's value since is the application's own.
 // A reader never trusts a line it cannot parse whole: a torn last line (a
 // crash mid-write) and any invalid line are reported, the rest still read.
 #include <compare>
@@ -74,6 +77,7 @@ struct Record {
   // The other columns the statement stated for the row (INSERT: the row's
   // other values; UPDATE: the WHERE's `col = value` conjuncts), in order.
   std::vector<std::pair<std::string, Value>> key;
+  bool observed = false;  // written after the column appeared (kept, not applied)
 };
 
 // A row as `row_to_json(t)::text` prints it -> its columns as journal key

@@ -14,6 +14,7 @@
 
 #include "pgshim/journal/record.hpp"
 #include "pgshim/schema/snapshot.hpp"
+#include "pgshim/sql/missing_set.hpp"
 #include "pgshim/sql/prefilter.hpp"
 #include "pgshim/sql/rewriter.hpp"
 
@@ -35,6 +36,15 @@ class PendingSource {
   // Resolves a type name from the rewriter (e.g. "text", "pg_catalog.int4",
   // "\"public\".\"EnvironmentStatus\"") to its OID; 0 when unknown.
   [[nodiscard]] virtual std::uint32_t type_oid(std::string_view type_name) const noexcept = 0;
+
+  // Pending columns that appeared a short while ago (`--journal-observe`):
+  // writes of them are journaled as observed, as written, so that backfill
+  // knows the application wrote the row since. nullptr: none.
+  struct Observed {
+    sql::MissingSet columns;  // the appeared columns, as if still missing (analysis only)
+    std::chrono::steady_clock::time_point until;
+  };
+  [[nodiscard]] virtual std::shared_ptr<const Observed> observed() const noexcept { return nullptr; }
 };
 
 // A value pgshim kept from being written, with what the statement said about
@@ -46,6 +56,7 @@ struct DroppedWrite {
   // One execution of the statement (unique within the process): an upsert's
   // insert and DO UPDATE values share it.
   std::uint64_t execution = 0;
+  bool observed = false;  // PendingSource::Observed: written, not dropped
 };
 
 // Who a session is, as its start-up said: for alerts that must name the

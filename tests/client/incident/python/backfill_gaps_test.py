@@ -1,25 +1,22 @@
-"""Where `pgshim backfill` does NOT restore what the migrated database would hold,
+"""Three cases a first `pgshim backfill` got wrong, kept as regression tests,
 with psycopg 3 through the two replicas (run.sh backfill_gaps: cases 1 and 2 with
-`pgshim backfill`; backfill_gaps_auto: case 3). Expected to FAIL
-until pgshim handles them; each case says what the database would hold had the
-migration run first and the run compares with it:
+`pgshim backfill`; backfill_gaps_auto: case 3). Each case says what the database
+would hold had the migration run first and the run compares with it:
 
   1. A value cleared after the migration: the application writes last_error while
      it is missing (journaled), then — after the migration — clears it again
-     (Prisma `update({ lastError: null })`, the usual "the environment runs again").
-     The migrated database holds NULL; backfill's guard cannot tell that NULL from
-     the one the migration put there and brings the stale value back.
+     (Prisma `update({ lastError: null })`). The migrated database holds NULL.
+     The guard alone cannot tell that NULL from the migration's; pgshim journals
+     the application's writes of the column for a while after it appears
+     (--journal-observe), and the application's write is the last one.
   2. A rolled-back savepoint inside a COMMITTED transaction (psycopg's nested
      `transaction()` whose inner block fails): the values written BEFORE the
-     savepoint committed, yet pgshim discards every value the transaction held at
-     ROLLBACK TO SAVEPOINT (src/proxy/statements.cpp, end_unit), so they are never
-     journaled and never backfilled.
+     savepoint committed and come back; the one inside the savepoint does not
+     (pgshim follows SAVEPOINT / ROLLBACK TO / RELEASE).
   3. backfill: auto with two replicas and one row written through both: each
-     replica applies only its own journal (src/app/auto_backfill.cpp,
-     journal_files()), and the guard keeps whatever the first run wrote, so the
-     replica whose auto backfill runs FIRST wins, not the later write. Here b
-     holds the later value and polls slowly (run.sh: 5 s), so a runs first; had
-     b run first the case would pass by luck (a few percent of runs).
+     replica reads the shared journal directory, so the later write wins
+     whichever replica runs first. Here b holds the later value and polls slowly
+     (run.sh: 5 s), so a runs first.
 """
 import os
 import time

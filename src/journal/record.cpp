@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
+
 namespace pgshim::journal {
 namespace json = boost::json;
 namespace {
@@ -108,6 +110,15 @@ bool read_string(const json::object& o, std::string_view name, std::string& out)
   return true;
 }
 
+// A JSON number that is not an integer, in the shortest form that reads back
+// the same ("1.5", not Boost.JSON's "1.5E0"). A numeric key with more digits
+// than a double holds would not survive: keys are integers, text or uuids.
+std::string shortest(double d) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return ec == std::errc() ? std::string(buf, end) : std::string();
+}
+
 }  // namespace
 
 std::string_view to_string(Form form) noexcept {
@@ -132,7 +143,9 @@ std::optional<std::vector<std::pair<std::string, Value>>> row_from_json(std::str
     if (v.is_null()) value = Value::null();
     else if (v.is_string()) value = Value::text(std::string(v.get_string()));
     else if (v.is_bool()) value = Value::text(v.get_bool() ? "true" : "false");
-    else value = Value::text(json::serialize(v));  // numbers as printed; arrays and objects as JSON
+    else if (v.is_double()) value = Value::text(shortest(v.get_double()));
+    else if (v.is_number()) value = Value::text(json::serialize(v));  // integers as printed
+    else value = Value::text(json::serialize(v));                     // arrays and objects as JSON
     row.emplace_back(std::string(member.key()), std::move(value));
   }
   return row;

@@ -98,13 +98,18 @@ void check_lexer(const std::string& sql) {
   }
 }
 
-void check(std::string_view sql, const CatalogFacts* f) {
-  const RewriteResult r = rewrite(sql, missing(), f);
+void check(std::string_view sql, const CatalogFacts* f, bool hide_written_rows) {
+  const RewriteResult r = rewrite(sql, missing(), f, nullptr, hide_written_rows);
   if (!r.rewritten()) {
     if (!r.sql.empty() || r.reason == UntouchedReason::None) std::abort();
     return;
   }
   if (r.edits.empty() || !parses(r.sql)) std::abort();
+  // pgshim's RETURNING columns only where asked, at most one set per statement.
+  if (!hide_written_rows && !r.hidden_returning.empty()) std::abort();
+  for (std::size_t i = 1; i < r.hidden_returning.size(); ++i) {
+    if (r.hidden_returning[i].statement <= r.hidden_returning[i - 1].statement) std::abort();
+  }
   for (const DroppedParameter& p : r.dropped_parameters) {
     if (p.number < 1 || p.type.empty()) std::abort();
   }
@@ -120,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const CatalogFacts* f = (mode & 1) != 0 ? &facts() : nullptr;
   std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
   if ((mode & 0x80) == 0) {
-    check(rest, f);
+    check(rest, f, (mode & 2) != 0);
     if (rest.find('\0') == std::string_view::npos) check_lexer(std::string(rest));
     return 0;
   }
@@ -132,6 +137,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   std::string sql(shape.substr(0, at));
   sql.append(payload);
   if (at + cut < shape.size()) sql.append(shape.substr(at + cut));
-  check(sql, f);
+  check(sql, f, (mode & 2) != 0);
   return 0;
 }

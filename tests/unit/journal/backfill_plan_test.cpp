@@ -136,6 +136,26 @@ TEST(BackfillPlan, AVolatileDefaultMakesTheColumnUnrecoverable) {
   ASSERT_EQ(p.unrecoverable.size(), 1u);
 }
 
+TEST(BackfillPlan, AnObservedWriteLastKeepsTheRowAsTheApplicationWroteIt) {
+  // The application cleared the value after the migration (observed, NULL):
+  // nothing is applied for env_1; env_2's observed write alone plans nothing;
+  // an observed write without a key is no problem at all.
+  std::vector<Record> records = {rec("a", 1, 1, 1, "dropped"), rec("a", 2, 1, 100, ""),
+                                 rec("b", 1, 1, 50, "app", {{"id", Value::text("env_2")}}),
+                                 rec("b", 1, 2, 60, "new row", {{"status", Value::text("RUNNING")}}, kInsertValue)};
+  records[1].observed = true;
+  records[1].value = Value::null();
+  records[2].observed = true;
+  records[3].observed = true;
+  const Facts f = facts();
+  const Plan p = plan(records, f);
+  EXPECT_TRUE(p.apply.empty());
+  EXPECT_TRUE(p.unrecoverable.empty());
+  EXPECT_EQ(p.written_since, 1U);
+  EXPECT_EQ(p.superseded, 0U);
+  EXPECT_EQ(p.observed, 3U);
+}
+
 TEST(BackfillPlan, ConstantDefaultsAreToldFromCalls) {
   for (const char* constant : {"'x'::text", "0", "-1", "false", "NULL", "'{}'::jsonb", "'PENDING'::\"EnvironmentStatus\"",
                                "'a''b'::character varying", "0.00::numeric(10,2)", "'{}'::text[]", "'1'::integer"}) {

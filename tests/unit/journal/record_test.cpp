@@ -63,6 +63,29 @@ TEST(JournalRecord, BinaryExpressionAndUnknownKeepTheirForms) {
   expect_same(*parsed.record, r);
 }
 
+TEST(JournalRecord, ObservedIsWrittenOnlyWhenTrue) {
+  Record r = sample();
+  EXPECT_EQ(format_line(r).find("observed"), std::string::npos);
+  r.observed = true;
+  const std::string line = format_line(r);
+  EXPECT_NE(line.find(R"("observed":true)"), std::string::npos) << line;
+  const ParsedLine parsed = parse_line(line);
+  ASSERT_TRUE(parsed.record) << parsed.error;
+  EXPECT_TRUE(parsed.record->observed);
+}
+
+TEST(JournalRecord, ARowFromJsonKeepsItsColumnsInOrder) {
+  const auto row = row_from_json(R"({"id":42,"name":"x","ok":true,"gone":null,"tags":["a"],"n":1.5})");
+  ASSERT_TRUE(row);
+  ASSERT_EQ(row->size(), 6U);
+  EXPECT_EQ((*row)[0], (std::pair<std::string, Value>{"id", Value::text("42")}));
+  EXPECT_EQ((*row)[2].second, Value::text("true"));
+  EXPECT_EQ((*row)[3].second, Value::null());
+  EXPECT_EQ((*row)[4].second, Value::text(R"(["a"])"));
+  EXPECT_EQ((*row)[5].second, Value::text("1.5"));
+  EXPECT_FALSE(row_from_json("[1]"));
+}
+
 TEST(JournalRecord, WhatIsNotARecordSaysWhy) {
   const std::string good = format_line(sample());
   struct Case {

@@ -108,7 +108,7 @@ void Observability::start(Mitigation* mitigation) {
       }
     };
     alerter_ = std::make_unique<alert::Alerter>(io_, std::move(alerts), std::move(callbacks), metrics_.get());
-    alerter_->update(mitigation->current());
+    update(mitigation->current());
   }
   thread_ = std::thread([this] {
     auto guard = boost::asio::make_work_guard(io_);
@@ -117,7 +117,9 @@ void Observability::start(Mitigation* mitigation) {
 }
 
 void Observability::update(std::shared_ptr<const schema::Snapshot> snapshot) {
-  if (!alerter_ || !snapshot) return;
+  // What the alerts saw missing is followed from the first snapshot on, the
+  // ones before the alerts start included (the watcher's first check).
+  if (!snapshot) return;
   const bool hold = backfill_ != nullptr && backfill_->busy();
   std::shared_ptr<schema::Snapshot> held;
   {
@@ -140,7 +142,7 @@ void Observability::update(std::shared_ptr<const schema::Snapshot> snapshot) {
     }
     alerted_missing_ = std::move(missing);
   }
-  alerter_->update(held ? std::shared_ptr<const schema::Snapshot>(std::move(held)) : std::move(snapshot));
+  if (alerter_) alerter_->update(held ? std::shared_ptr<const schema::Snapshot>(std::move(held)) : std::move(snapshot));
 }
 
 void Observability::retired_used(const sql::PendingColumn& column, const proxy::SessionInfo& who) {

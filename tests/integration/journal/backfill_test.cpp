@@ -13,6 +13,10 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/json.hpp>
+#include <regex>
+
+#include "integration/alert/obs_support.hpp"
 #include "integration/migrations/check_support.hpp"
 #include "support/harness.hpp"
 
@@ -308,13 +312,17 @@ TEST(Backfill, OnlyWritesThatTookEffectAreJournaled) {
   }
 }
 
-TEST(Backfill, AutoBackfillAppliesTheJournalWhenTheColumnAppears) {
+TEST(Backfill, AutoBackfillAppliesTheJournalWhenTheColumnAppearsBeforeTheAlertResolves) {
   // `--auto-backfill`: pgshim itself applies its journal once the watcher sees
-  // the column, through the monitor login, and logs what it did.
+  // the column, through the monitor login; the column's alert resolves only
+  // after that (when the resolved notification arrives the values are there),
+  // and /status and /metrics say what the run did.
+  obs_test::Receiver hook;
   IncidentDatabase db("backfill_auto");
   TempDir dir;
   Pgshim shim({"--upstream", db.url_with_credentials(), "--pending", kPending, "--schema-poll-interval", "200ms",
-               "--journal", (dir.path / "j.jsonl").string(), "--auto-backfill"},
+               "--journal", (dir.path / "j.jsonl").string(), "--auto-backfill", "--metrics-listen", "127.0.0.1:0",
+               "--webhook", "http://127.0.0.1:" + std::to_string(hook.port()) + "/hook", "--alert-interval", "200ms"},
               false);
   ASSERT_TRUE(wait_for_log(shim, "is MISSING")) << shim.log();
   auto conn = connect("host=127.0.0.1 port=" + std::to_string(shim.port()) + " dbname=" + db.name() +
@@ -322,13 +330,36 @@ TEST(Backfill, AutoBackfillAppliesTheJournalWhenTheColumnAppears) {
   ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK) << PQerrorMessage(conn.get());
   exec_params(conn.get(), kUpdate, {"auto one", "env_1"});
   exec_params(conn.get(), kUpdate, {"auto two", "env_2"});
+  ASSERT_TRUE(obs_test::wait_until([&] { return !hook.requests().empty(); }, 5s)) << shim.log();
+
   auto direct = db.direct();
   exec_ok(direct.get(), "ALTER TABLE environments ADD COLUMN last_error TEXT");
-  ASSERT_TRUE(wait_for_log(shim, "backfill: 2 applied")) << shim.log();
+  const auto resolved = [&] {
+    for (const auto& r : hook.requests()) {
+      if (r.body.find(R"("status":"resolved")") != std::string::npos) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(obs_test::wait_until(resolved, 10s)) << shim.log();
+  // The moment the alert resolved, the values were already back.
   EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_1'"), "auto one");
   EXPECT_EQ(query_value(direct.get(), "SELECT last_error FROM environments WHERE id = 'env_2'"), "auto two");
+  ASSERT_TRUE(wait_for_log(shim, "backfill: 2 applied")) << shim.log();
   const std::string log = shim.log();
   EXPECT_LT(log.find("is present"), log.find("backfill: 2 applied")) << log;
+
+  std::smatch m;
+  static const std::regex kLine(R"(metrics and status on http://127\.0\.0\.1:(\d+)/metrics)");
+  ASSERT_TRUE(std::regex_search(log, m, kLine)) << log;
+  const int port = std::stoi(m[1]);
+  const auto status = boost::json::parse(obs_test::http_get(port, "/status").body);
+  const auto& backfill = status.at("backfill");
+  EXPECT_EQ(backfill.at("mode"), "auto");
+  EXPECT_EQ(backfill.at("runs"), 1);
+  EXPECT_EQ(backfill.at("last").at("applied"), 2);
+  const std::string metrics = obs_test::http_get(port, "/metrics").body;
+  EXPECT_NE(metrics.find(R"(pgshim_backfill_rows_total{result="applied"} 2)"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(pgshim_backfill_runs_total{outcome="ok"} 1)"), std::string::npos) << metrics;
   // Through pgshim, now a plain proxy, the values read back.
   EXPECT_EQ(query_value(conn.get(), "SELECT last_error FROM environments WHERE id = 'env_2'"), "auto two");
 }

@@ -875,8 +875,9 @@ Pending columns:
       --schema-poll-interval DUR  how often the catalog is checked (10s)
       --journal FILE          append dropped writes (values included) as JSON lines,
                               mode 0600, for `pgshim backfill` after the migration
-      --journal-fsync POLICY  every-write (default), interval (at most once a
-                              second) or none (the kernel's writeback)
+      --journal-fsync POLICY  interval (default: at most once a second), every-write
+                              (one fdatasync per record, on the session's thread)
+                              or none (the kernel's writeback)
       --journal-max-size SIZE rotate the journal past SIZE (e.g. 64MiB) to
                               FILE.<boot>-<n>; rotated files are kept
       --replica-id NAME       this pgshim's name in journal records (default:

@@ -103,7 +103,7 @@ struct Config {
   // Append-only JSON-lines file of dropped writes (values included); off when
   // empty. `journal:` is a path or {path, fsync, max_size, replica}.
   std::string journal_file;
-  journal::FsyncPolicy journal_fsync = journal::FsyncPolicy::EveryWrite;
+  journal::FsyncPolicy journal_fsync = journal::FsyncPolicy::Interval;
   std::uint64_t journal_max_bytes = 0;  // rotate past this size; 0: never
   // After a pending column appears, its writes are journaled as observed for
   // this long (`--journal-observe`, `journal.observe`): backfill then knows

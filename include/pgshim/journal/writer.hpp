@@ -30,7 +30,11 @@ enum class FsyncPolicy { EveryWrite, Interval, None };
 struct WriterOptions {
   std::string path;
   std::string replica;  // empty: the host name
-  FsyncPolicy fsync = FsyncPolicy::EveryWrite;
+  // Interval: a record is in the kernel once append returns (a crash of
+  // pgshim loses nothing); only a crash of the machine can lose the last
+  // second. EveryWrite costs one fdatasync per record on the session's I/O
+  // thread (bench/journal: ~2.7 ms here, against ~3 us).
+  FsyncPolicy fsync = FsyncPolicy::Interval;
   std::chrono::milliseconds fsync_interval{1000};
   std::uint64_t max_bytes = 0;  // 0: never rotate
 };

@@ -594,6 +594,9 @@ void Analyzer::walk(const PgQuery__Node* n, const Scope& scope, EditKind kind) {
   if (n == nullptr || blocked()) return;
   if (is(n, PG_QUERY__NODE__NODE_COLUMN_REF)) {
     column_ref(*n->column_ref, scope, kind);
+  } else if (is(n, PG_QUERY__NODE__NODE_FUNC_CALL)) {
+    whole_row_args(*n->func_call, scope, kind);
+    walk_message(&n->base, scope, kind);
   } else if (is(n, PG_QUERY__NODE__NODE_SELECT_STMT)) {
     select(*n->select_stmt, &scope, false);  // a subquery: a new, inner query level
   } else if (is(n, PG_QUERY__NODE__NODE_INSERT_STMT) || is(n, PG_QUERY__NODE__NODE_UPDATE_STMT) ||
@@ -653,6 +656,45 @@ void Analyzer::column_ref(const PgQuery__ColumnRef& ref, const Scope& scope, Edi
     case Has::Real:
     case Has::No:
       return;
+  }
+}
+
+// A function argument that is a bare FROM-item name is that item's whole row
+// (PostgreSQL tries a column of that name first: pgshim knows the columns of
+// no table but the pending columns', so a table with a column named like the
+// alias would be misread; such names are not seen in practice). The migrated
+// row has the pending columns last: the argument becomes a row of the same
+// columns, named, with the typed values appended — a record whose JSON, text
+// and hstore forms are the migrated row's.
+void Analyzer::whole_row_args(const PgQuery__FuncCall& call, const Scope& scope, EditKind kind) {
+  for (std::size_t i = 0; i < call.n_args && !blocked(); ++i) {
+    const PgQuery__Node* arg = call.args[i];
+    if (!is(arg, PG_QUERY__NODE__NODE_COLUMN_REF) || arg->column_ref->n_fields != 1) continue;
+    const char* name = node_string(arg->column_ref->fields[0]);
+    if (name == nullptr || missing_.is_pending_name(name)) continue;
+    bool ambiguous = false;
+    const RangeEntry* e = find_entry(name, scope, ambiguous);
+    if (e == nullptr || ambiguous || e->kind != RangeEntry::Kind::Relation || !expands_pending(*e)) continue;
+    std::string gains;
+    const PendingColumn* first = nullptr;
+    for (const PendingColumn& pc : missing_.columns()) {
+      if (pc.schema != e->schema || pc.table != e->relname || pc.star != StarMode::Expand || !pc.replaced_by_value()) continue;
+      gains += ", " + typed_value(pc) + " AS " + quote_ident(pc.column);
+      if (first == nullptr) first = &pc;
+    }
+    if (first == nullptr) continue;  // `star: leave`: the row keeps its shape
+    const std::optional<Extent> ext = tokens_.column_ref(arg->column_ref->location, 1);
+    if (!ext) {
+      block(UntouchedReason::Unsupported, "could not find the tokens of a whole-row reference");
+      return;
+    }
+    add_edit(ext->begin, ext->end,
+             "(SELECT pgshim_migrated FROM (SELECT " + std::string(text(*ext)) + ".*" + gains + ") AS pgshim_migrated)");
+    for (const PendingColumn& pc : missing_.columns()) {
+      if (pc.schema == e->schema && pc.table == e->relname && pc.star == StarMode::Expand && pc.replaced_by_value()) {
+        record(kind, pc, ext->begin);
+      }
+    }
   }
 }
 

@@ -181,6 +181,9 @@ class Analyzer {
 
   // Expressions.
   void walk(const PgQuery__Node* n, const Scope& scope, EditKind kind);
+  // `row_to_json(e)`, `to_jsonb(e)`, `json_agg(e)`, ...: a whole-row reference
+  // passed to a function is the row as if migrated (pending columns last).
+  void whole_row_args(const PgQuery__FuncCall& call, const Scope& scope, EditKind kind);
   void walk_message(const ProtobufCMessage* m, const Scope& scope, EditKind kind);
   void column_ref(const PgQuery__ColumnRef& ref, const Scope& scope, EditKind kind);
   void replace_ref(const PgQuery__ColumnRef& ref, const Resolved& r, EditKind kind, Form form);

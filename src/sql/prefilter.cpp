@@ -124,7 +124,11 @@ bool Prefilter::may_reference(std::string_view text) const noexcept {
   for (const std::string& name : names_) {
     if (contains_ascii_icase(text, name)) return true;
   }
-  if (star_tables_.empty() || text.find('*') == std::string_view::npos) return false;
+  if (star_tables_.empty()) return false;
+  if (text.find('*') == std::string_view::npos && !contains_ascii_icase(text, "json") &&
+      !contains_ascii_icase(text, "hstore")) {
+    return false;
+  }
   for (const std::string& name : star_tables_) {
     if (contains_ascii_icase(text, name)) return true;
   }

@@ -21,8 +21,10 @@ class Prefilter {
  public:
   Prefilter() = default;
   // `names`: the distinct pending column names (empty names are ignored).
-  // `star_tables`: names that matter only next to a `*` (the tables whose `*`
-  // pgshim expands), matched only when the text has a '*' at all.
+  // `star_tables`: names that matter only next to a `*` or a whole-row
+  // reference passed to a function (the tables whose rows pgshim expands),
+  // matched only when the text has a '*', or "json" or "hstore" (row_to_json,
+  // to_jsonb, json_agg, ... take whole rows), at all.
   explicit Prefilter(std::vector<std::string> names, std::vector<std::string> star_tables = {});
 
   // True when `text` contains any of the names (or a '*' and any of the star

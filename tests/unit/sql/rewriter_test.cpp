@@ -90,6 +90,17 @@ TEST(Rewrite, HideWrittenRowsOnlyWhereTheProxyCanStripThem) {
   }
 }
 
+// `star: leave` keeps a whole row as the database has it, as it keeps `*`.
+TEST(Rewrite, WholeRowUnderStarLeaveIsUntouched) {
+  PendingColumn pc;
+  std::string err;
+  ASSERT_TRUE(parse_pending_spec("environments.last_error:text", pc, err));
+  pc.star = StarMode::Leave;
+  const MissingSet set({pc}, 1);
+  const RewriteResult r = rewrite("SELECT row_to_json(e) FROM environments e", set);
+  EXPECT_FALSE(r.rewritten()) << r.sql;
+}
+
 // A parameter still referenced elsewhere is not reported as dropped.
 TEST(Rewrite, ParameterStillReferencedIsNotDropped) {
   const MissingSet set = env_set();

@@ -215,6 +215,28 @@ SELECT * FROM environments WHERE id = 'env_1'
 -- expect:
 SELECT *, NULL::text AS "last_error", (0)::integer AS "retry_count" FROM environments WHERE id = 'env_1'
 
+-- case: shape-whole-row-json
+SELECT row_to_json(e) FROM environments e WHERE e.id = 'env_1'
+-- expect:
+SELECT row_to_json((SELECT pgshim_migrated FROM (SELECT e.*, NULL::text AS "last_error") AS pgshim_migrated)) FROM environments e WHERE e.id = 'env_1'
+
+-- case: shape-whole-row-jsonb-agg-default
+-- pending: environments.last_error:text
+-- pending: environments.retry_count:integer
+-- default: 0
+SELECT jsonb_agg(environments ORDER BY id) FROM environments
+-- expect:
+SELECT jsonb_agg((SELECT pgshim_migrated FROM (SELECT environments.*, NULL::text AS "last_error", (0)::integer AS "retry_count") AS pgshim_migrated) ORDER BY id) FROM environments
+
+-- case: shape-whole-row-to-json-in-where
+SELECT id FROM environments t WHERE to_json(t)::text LIKE '%"last_error":null%' ORDER BY id
+-- expect:
+SELECT id FROM environments t WHERE to_json((SELECT pgshim_migrated FROM (SELECT t.*, NULL::text AS "last_error") AS pgshim_migrated))::text LIKE '%"last_error":null%' ORDER BY id
+
+-- case: shape-whole-row-other-table-untouched
+SELECT e.id, row_to_json(j) FROM environments e JOIN jobs j ON j.environment_id = e.id
+-- expect: untouched no-pending-reference
+
 -- case: shape-star-count-untouched
 SELECT count(*) FROM environments
 -- expect: untouched no-pending-reference

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -17,6 +18,7 @@
 #include <system_error>
 
 #include "pgshim/alert/json_writer.hpp"
+#include "pgshim/config/config.hpp"
 #include "pgshim/migrations/apply_command.hpp"
 #include "pgshim/migrations/detect.hpp"
 #include "pgshim/migrations/load.hpp"
@@ -31,13 +33,17 @@ constexpr int kExitError = 2;
 
 constexpr const char* kUsage = R"(Usage: pgshim check --migrations DIR --upstream URL [--migrations-tool NAME]
                     [--history-table NAME] [--fail-on pending|unmitigated]
-                    [--format text|json|github]
+                    [--drift-window DUR] [--format text|json|github]
 
 Lists the migrations in DIR that the database at URL has not applied and, for
 each change they make, whether pgshim mitigates it while it is pending (reads
 of a new column return NULL or its DEFAULT, writes to it are dropped and
 journaled) or not and why (new table, type change, unique constraint, ...),
 with the statement that lands it (file:line) and the tool's command to apply.
+Then the drift: the columns that migrations applied within the drift window
+dropped (retired: old code reads NULL, its writes are dropped) or renamed
+(old code's references are rewritten to the new name), which the proxy
+serves to old code still running during a rolling deploy.
   --migrations DIR        the migrations directory (prisma/migrations,
                           db/migration, migrations, ...)
   --upstream URL          the database (postgres:// URL or libpq conninfo)
@@ -51,7 +57,11 @@ with the statement that lands it (file:line) and the tool's command to apply.
   --fail-on WHEN          pending (default): exit 1 when anything is not
                           applied; unmitigated: exit 1 only when a pending
                           change is not mitigated (breaks queries) or a
-                          migration failed
+                          migration failed (drift never fails the gate)
+  --drift-window DUR      how recently applied a migration must be for its
+                          drops and renames to be listed (24h; 0: off; the
+                          history table's time; none for golang-migrate,
+                          dbmate, drizzle); also --migrations-drift-window
   --format FORMAT         text (default), json, or github (GitHub Actions
                           ::error/::warning annotations on the migration files)
 Exit status: 0 passes, 1 fails (see --fail-on), 2 error.
@@ -223,11 +233,78 @@ struct Report {
   return line == 0 ? path : path + ":" + std::to_string(line);
 }
 
+// "24h", "90m", "30s", "500ms": the window as the option would spell it.
+[[nodiscard]] std::string format_window(std::chrono::milliseconds window) {
+  const auto ms = window.count();
+  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1'000 == 0) return std::to_string(ms / 1'000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+// 2025-09-01T10:00:00Z (seconds; UTC).
+[[nodiscard]] std::string iso_utc(std::chrono::system_clock::time_point t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buf, n);
+}
+
+// `public.t.c TYPE` or `public.t.old -> new`, then what the proxy does.
+[[nodiscard]] std::string drift_message(const migrations::DriftColumn& d) {
+  const auto& c = d.column;
+  std::string what = sql::qualified_name(c);
+  switch (c.kind) {
+    case sql::ColumnKind::Renamed:
+      what += " -> " + c.renamed_to;
+      break;
+    case sql::ColumnKind::Retired:
+    case sql::ColumnKind::Pending:
+      what += " " + c.type + (d.type_from.empty() ? "" : " (type from " + d.type_from + ")");
+      break;
+  }
+  return what + ": " + migrations::drift_action(d);
+}
+
+// The drift section of the text report (after the pending migrations).
+void print_drift_text(std::ostream& out, const migrations::PendingFromMigrations& loaded) {
+  if (loaded.drift_window.count() <= 0) return;
+  const std::string window = format_window(loaded.drift_window);
+  if (loaded.drift_unavailable) {
+    out << "\nDrift: " << *loaded.drift_unavailable << "\n";
+    return;
+  }
+  if (loaded.drift.empty()) {
+    out << "\nDrift: no column dropped or renamed by a migration applied within " << window
+        << (loaded.drift_notes.empty() ? "" : " that pgshim can read") << "\n";
+  } else {
+    out << "\nDrift: columns dropped or renamed by migrations applied within " << window
+        << " (old code may still use them)\n";
+  }
+  constexpr std::string_view kPad = "               ";
+  for (const auto& d : loaded.drift) {
+    std::string tag(sql::to_string(d.column.kind));
+    tag.resize(kPad.size(), ' ');
+    out << "  " << tag << drift_message(d) << "\n";
+    if (!d.type_note.empty()) out << "  " << kPad << "type: " << d.type_note << "\n";
+    out << "  " << kPad << "from " << d.column.migration
+        << (d.applied_at ? ", applied " + iso_utc(*d.applied_at) : std::string()) << "\n";
+    out << "  " << kPad << "at " << location(d.path, d.statement.line) << "\n";
+    if (!d.statement.statement.empty()) {
+      out << indent(d.statement.statement + ";", "  " + std::string(kPad) + "  ") << "\n";
+    }
+  }
+  for (const auto& note : loaded.drift_notes) out << "  not read       " << note << "\n";
+}
+
 void print_text(const Report& r) {
   std::ostream& out = std::cout;
   const auto& loaded = *r.loaded;
   if (loaded.unapplied.empty()) {
     out << "pgshim check: all " << loaded.total << " " << r.tool << " migrations in " << r.dir << " are applied\n";
+    print_drift_text(out, loaded);
     return;
   }
   out << "pgshim check: " << loaded.unapplied.size() << " of " << loaded.total << " " << r.tool << " migrations in "
@@ -254,6 +331,7 @@ void print_text(const Report& r) {
       if (!ch.statement.empty()) out << indent(ch.statement + ";", "  " + std::string(kPad) + "  ") << "\n";
     }
   }
+  print_drift_text(out, loaded);
   out << "\nSummary: " << loaded.unapplied.size() << " pending migration(s), " << r.failed << " failed; "
       << r.mitigated << " column(s) mitigated; " << r.partial << " partially; " << r.not_mitigated
       << " change(s) not mitigated that break queries; " << r.harmless << " harmless to leave pending.\n";
@@ -319,6 +397,41 @@ void write_json(const Report& r, const std::string& history_table) {
     w.end_array();
     w.end_object();
   }
+  w.end_array();
+  // Added after the fields of earlier versions.
+  const auto optional_string = [&](std::string_view key, const std::string& value) {
+    w.key(key);
+    if (value.empty()) {
+      w.null();
+    } else {
+      w.value(value);
+    }
+  };
+  w.member("drift_window_seconds",
+           static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(loaded.drift_window).count()));
+  optional_string("drift_unavailable", loaded.drift_unavailable.value_or(""));
+  w.key("drift").begin_array();
+  for (const auto& d : loaded.drift) {
+    const auto& c = d.column;
+    const bool renamed = c.kind == sql::ColumnKind::Renamed;
+    w.begin_object();
+    w.member("kind", sql::to_string(c.kind));
+    w.member("schema", c.schema).member("table", c.table).member("column", c.column);
+    optional_string("type", renamed ? std::string() : c.type);
+    optional_string("renamed_to", renamed ? c.renamed_to : std::string());
+    optional_string("type_from", d.type_from);
+    optional_string("type_note", d.type_note);
+    w.member("migration", c.migration);
+    optional_string("applied_at", d.applied_at ? iso_utc(*d.applied_at) : std::string());
+    w.member("action", migrations::drift_action(d));
+    w.member("path", d.path);
+    w.member("statement", d.statement.statement);
+    w.member("line", static_cast<std::uint64_t>(d.statement.line));
+    w.end_object();
+  }
+  w.end_array();
+  w.key("drift_notes").begin_array();
+  for (const auto& note : loaded.drift_notes) w.value(note);
   w.end_array();
   w.end_object();
   std::cout << w.str() << "\n";
@@ -402,6 +515,12 @@ void print_github(const Report& r) {
       }
     }
   }
+  for (const auto& d : loaded.drift) {
+    gh_command("notice", d.path, d.statement.line,
+               "pgshim check: " + std::string(sql::to_string(d.column.kind)) + " column served to old code",
+               d.column.migration + ": " + drift_message(d) +
+                   (d.statement.statement.empty() ? "" : "\n\n" + d.statement.statement + ";"));
+  }
   // A plain line for the log, after the annotations.
   std::cout << "pgshim check: " << loaded.unapplied.size() << " of " << loaded.total << " " << r.tool
             << " migrations not applied; " << r.mitigated << " column(s) mitigated, " << r.not_mitigated
@@ -436,6 +555,7 @@ int run_check_command(const std::vector<std::string>& args) {
   std::string history_table;
   Format format = Format::Text;
   FailOn fail_on = FailOn::Pending;
+  std::chrono::milliseconds drift_window = migrations::kDefaultDriftWindow;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -444,7 +564,8 @@ int run_check_command(const std::vector<std::string>& args) {
     }
     const bool takes_value = a == "--migrations" || a == "--upstream" || a == "--format" || a == "--tool" ||
                              a == "--migrations-tool" || a == "--fail-on" || a == "--history-table" ||
-                             a == "--migrations-history-table";
+                             a == "--migrations-history-table" || a == "--drift-window" ||
+                             a == "--migrations-drift-window";
     if (!takes_value || i + 1 >= args.size()) {
       std::cerr << "pgshim check: " << (takes_value ? "missing value for " : "unknown argument ") << a << "\n"
                 << kUsage;
@@ -459,6 +580,11 @@ int run_check_command(const std::vector<std::string>& args) {
       tool_name = value;
     } else if (a == "--history-table" || a == "--migrations-history-table") {
       history_table = value;
+    } else if (a == "--drift-window" || a == "--migrations-drift-window") {
+      if (!config::parse_duration(value, drift_window)) {
+        std::cerr << "pgshim check: " << a << " must be a duration such as 24h (0: off)\n";
+        return kExitError;
+      }
     } else if (a == "--fail-on") {
       if (value == "pending") {
         fail_on = FailOn::Pending;
@@ -495,6 +621,7 @@ int run_check_command(const std::vector<std::string>& args) {
     migrations::LoadOptions options;
     options.tool = tool;
     options.history_table = history_table;
+    options.drift_window = drift_window;
     const auto loaded = migrations::load_pending_from_migrations(dir, upstream, options);
     Report report = build_report(loaded, fail_on);
     report.tool = std::string(migrations::to_string(tool));

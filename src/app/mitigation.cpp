@@ -72,11 +72,21 @@ std::vector<std::string> apply_migrations(config::Config& config) {
     migrations::LoadOptions options;
     options.tool = migrations::parse_tool(config.migrations_tool);
     options.history_table = config.migrations_history_table;
+    options.drift_window = config.migrations_drift_window;
     auto loaded = migrations::load_pending_from_migrations(config.migrations_dir, conninfo, options);
     std::vector<std::string> overridden;
     config.pending_columns = migrations::merge_pending(config.pending_columns, loaded.columns, &overridden);
     spdlog::info("migrations {}: {} of {} not applied; {} pending column(s) derived from them", config.migrations_dir,
                  loaded.unapplied.size(), loaded.total, loaded.columns.size());
+    // Drift after the pending columns: configured and pending ones win.
+    config.pending_columns =
+        migrations::merge_pending(config.pending_columns, migrations::drift_columns(loaded.drift), &overridden);
+    for (const auto& d : loaded.drift) {
+      spdlog::info("migrations: {} {} from recently applied migration {}: {}", sql::to_string(d.column.kind),
+                   sql::qualified_name(d.column), d.column.migration, migrations::drift_action(d));
+    }
+    if (loaded.drift_unavailable) spdlog::info("migrations: {}", *loaded.drift_unavailable);
+    for (const auto& note : loaded.drift_notes) spdlog::warn("migrations: {}", note);
     for (const auto& name : overridden) spdlog::info("migrations: {} is configured explicitly, which wins", name);
     for (const auto& item : loaded.not_mitigated) {
       not_mitigated.push_back(migrations::log_line(item));

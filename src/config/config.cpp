@@ -61,7 +61,8 @@ bool parse_size(std::string_view text, std::uint64_t& out) {
   return true;
 }
 
-// Durations: "250ms", "10s", "5m", "1h", or a bare number of seconds.
+}  // namespace
+
 bool parse_duration(std::string_view text, std::chrono::milliseconds& out) {
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
@@ -82,6 +83,8 @@ bool parse_duration(std::string_view text, std::chrono::milliseconds& out) {
   }
   return true;
 }
+
+namespace {
 
 bool parse_log_level(std::string_view level) {
   return level == "trace" || level == "debug" || level == "info" || level == "warn" ||
@@ -234,8 +237,11 @@ class YamlLoader {
       } else if (key == "notice_on_rewrite") {
         config.notice_on_rewrite = boolean(value, key);
       } else if (key == "migrations") {
-        expect_map(value, key, {"dir", "tool", "history_table"});
+        expect_map(value, key, {"dir", "tool", "history_table", "drift_window"});
         if (value["dir"]) config.migrations_dir = scalar(value["dir"], "migrations.dir");
+        if (value["drift_window"]) {
+          config.migrations_drift_window = duration(value["drift_window"], "migrations.drift_window");
+        }
         if (value["history_table"]) {
           config.migrations_history_table = scalar(value["history_table"], "migrations.history_table");
           // The tool-independent part here, for file:line; the tool's own rule in validate().
@@ -444,6 +450,7 @@ enum OptionId : int {
   kOptMigrations,
   kOptMigrationsTool,
   kOptMigrationsHistoryTable,
+  kOptMigrationsDriftWindow,
   kOptAuthQuery,
   kOptAuthFile,
   kOptAlertmanager,
@@ -485,6 +492,7 @@ const option kLongOptions[] = {
     {"migrations", required_argument, nullptr, kOptMigrations},
     {"migrations-tool", required_argument, nullptr, kOptMigrationsTool},
     {"migrations-history-table", required_argument, nullptr, kOptMigrationsHistoryTable},
+    {"migrations-drift-window", required_argument, nullptr, kOptMigrationsDriftWindow},
     {"auth-query", required_argument, nullptr, kOptAuthQuery},
     {"auth-file", required_argument, nullptr, kOptAuthFile},
     {"alertmanager", required_argument, nullptr, kOptAlertmanager},
@@ -640,6 +648,10 @@ void apply_flag(Config& config, int id, const std::string& value) {
         config.migrations_tool = value;
         break;
       case kOptMigrationsHistoryTable: config.migrations_history_table = value; break;
+      case kOptMigrationsDriftWindow:
+        if (!parse_duration(value, config.migrations_drift_window))
+          throw ConfigError("expected a duration such as 24h (0: off)");
+        break;
       case kOptAuthQuery: config.auth_query = value; break;
       case kOptAlertmanager: config.alertmanager_urls.push_back(value); break;
       case kOptWebhook: config.webhook_url = value; break;
@@ -891,7 +903,9 @@ Pending columns:
                               alert resolves; YAML `backfill: auto`
       --notice-on-rewrite     tell clients (NoticeResponse) when pgshim rewrote a statement
       --migrations DIR        a migrations directory: the unapplied migrations'
-                              ADD COLUMNs become pending columns (see `pgshim check`).
+                              ADD COLUMNs become pending columns (see `pgshim check`),
+                              and recently applied ones' DROP COLUMNs and RENAME
+                              COLUMNs retired and renamed columns.
                               The tool is detected from its layout: prisma, flyway,
                               golang-migrate, goose, dbmate, drizzle, liquibase,
                               atlas or sqitch
@@ -900,6 +914,11 @@ Pending columns:
                               the tool's history table when it is not the
                               default ([schema.]table; Atlas: its schema;
                               sqitch: the registry; not for Prisma)
+      --migrations-drift-window DUR
+                              how long after a migration was applied (its
+                              history table's time) old code is served its
+                              dropped and renamed columns (24h; 0: off; not
+                              for golang-migrate, dbmate, drizzle: no times)
 
 Authentication:
       --auth-mode MODE        passthrough (default: the server authenticates

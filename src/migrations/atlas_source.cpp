@@ -179,4 +179,27 @@ std::map<std::string, MigrationState> AtlasSource::recorded(Database& db) const 
   return out;
 }
 
+std::optional<MigrationSource::AppliedTimes> AtlasSource::applied_at(Database& db) const {
+  std::string table = table_;
+  if (!detail::table_exists(db, table)) {
+    if (table_ != kDefaultTable || !detail::table_exists(db, std::string(kSchemaBoundTable))) return AppliedTimes{};
+    table = kSchemaBoundTable;
+  }
+  const auto rows = db.query("SELECT version, applied::text, total::text, " + detail::epoch_sql("executed_at") +
+                                 " FROM " + detail::quote_table(table) + " WHERE version <> $1",
+                             {std::string(kCloudIdentifier)});
+  std::map<std::string, std::chrono::system_clock::time_point> finished;
+  for (const auto& row : rows) {
+    if (row.size() != 4 || !row[0]) continue;
+    const auto at = detail::epoch_time(row[3]);
+    if (at && detail::compare_numbers(count(row[1], table), count(row[2], table)) >= 0) finished[*row[0]] = *at;
+  }
+  AppliedTimes out;
+  for (const auto& f : atlas_files(dir_)) {
+    const auto it = finished.find(f.version);
+    if (it != finished.end()) out[stem(f.name)] = it->second;
+  }
+  return out;
+}
+
 }  // namespace pgshim::migrations

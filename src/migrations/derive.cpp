@@ -215,6 +215,87 @@ class Tokens {
   return " (line " + std::to_string(line) + ", column " + std::to_string(col) + ")";
 }
 
+// One migration's SQL parsed and scanned, and its statements in text order
+// with the line each starts on. Shared by the pending and the drift walks.
+// Not copyable or movable: the tokens point into the owned text and results.
+class ParsedSql {
+ public:
+  struct Statement {
+    const PgQuery__Node* node = nullptr;
+    std::string text;
+    std::size_t line = 0;
+  };
+
+  // Throws MigrationParseError naming the migration (and the line and column).
+  ParsedSql(std::string_view migration_name, std::string_view sql_text)
+      : sql_(sql_text), parsed_(sql_.c_str()), scanned_(sql_.c_str()) {
+    if (!parsed_.ok()) {
+      throw MigrationParseError("migration " + std::string(migration_name) + ": " + parsed_.message() +
+                                line_col(sql_, parsed_.cursor()));
+    }
+    if (!scanned_.ok()) throw MigrationParseError("migration " + std::string(migration_name) + ": cannot scan its SQL");
+    tokens_.emplace(sql_, *scanned_.tokens());
+  }
+  ParsedSql(const ParsedSql&) = delete;
+  ParsedSql& operator=(const ParsedSql&) = delete;
+
+  [[nodiscard]] const Tokens& tokens() const noexcept { return *tokens_; }
+
+  [[nodiscard]] std::vector<Statement> statements() const {
+    std::vector<Statement> out;
+    const PgQuery__ParseResult& tree = *parsed_.tree();
+    // Statements come in text order, so their lines are counted in one pass.
+    std::size_t counted_to = 0;
+    std::size_t line = 1;
+    for (std::size_t i = 0; i < tree.n_stmts; ++i) {
+      const PgQuery__RawStmt* raw = tree.stmts[i];
+      if (raw == nullptr) continue;
+      auto [text, begin] = tokens_->statement(static_cast<std::size_t>(std::max(0, raw->stmt_location)),
+                                              static_cast<std::size_t>(std::max(0, raw->stmt_len)));
+      begin = std::min(std::max(begin, counted_to), sql_.size());
+      line += static_cast<std::size_t>(std::count(sql_.begin() + static_cast<std::ptrdiff_t>(counted_to),
+                                                  sql_.begin() + static_cast<std::ptrdiff_t>(begin), '\n'));
+      counted_to = begin;
+      out.push_back(Statement{raw->stmt, std::move(text), line});
+    }
+    return out;
+  }
+
+ private:
+  std::string sql_;  // libpg_query reads a NUL-terminated string
+  detail::ParseResult parsed_;
+  detail::ScanResult scanned_;
+  std::optional<Tokens> tokens_;
+};
+
+// The first byte after a column definition's type that cannot be part of it:
+// its first constraint or COLLATE (kNoBound when it has neither).
+[[nodiscard]] std::size_t type_bound(const PgQuery__ColumnDef& def) {
+  std::size_t bound = kNoBound;
+  const std::size_t type_at =
+      def.type_name != nullptr ? static_cast<std::size_t>(std::max(0, def.type_name->location)) : 0;
+  auto bound_by = [&](int location) {
+    if (location >= 0 && static_cast<std::size_t>(location) > type_at) {
+      bound = std::min(bound, static_cast<std::size_t>(location));
+    }
+  };
+  if (def.coll_clause != nullptr) bound_by(def.coll_clause->location);
+  for (std::size_t i = 0; i < def.n_constraints; ++i) {
+    if (is(def.constraints[i], PG_QUERY__NODE__NODE_CONSTRAINT)) bound_by(def.constraints[i]->constraint->location);
+  }
+  return bound;
+}
+
+// The declared text of a type name; `bound` is the first byte that cannot be
+// part of it. COMPRESSION and OPTIONS may follow a column's type unannounced,
+// USING an ALTER COLUMN ... TYPE.
+[[nodiscard]] std::optional<std::string> declared_type(const Tokens& tokens, const PgQuery__TypeName* type,
+                                                       std::size_t bound) {
+  if (type == nullptr || type->location < 0) return std::nullopt;
+  return tokens.operand(tokens.at(static_cast<std::size_t>(type->location)), bound,
+                        {"COMPRESSION", "OPTIONS", "USING"});
+}
+
 }  // namespace
 
 // The work of one PendingDeriver::add: one migration's tree and tokens, and the
@@ -266,8 +347,7 @@ struct DeriveState {
   // The declared text of a type name; `bound` is the first byte that cannot be
   // part of it. COMPRESSION and OPTIONS may follow a column's type unannounced.
   [[nodiscard]] std::optional<std::string> type_text(const PgQuery__TypeName* type, std::size_t bound) const {
-    if (type == nullptr || type->location < 0) return std::nullopt;
-    return tokens.operand(tokens.at(static_cast<std::size_t>(type->location)), bound, {"COMPRESSION", "OPTIONS"});
+    return declared_type(tokens, type, bound);
   }
 
   // The type to use in `NULL::<type>`: the declared text, or the stand-in for a
@@ -305,18 +385,6 @@ void DeriveState::add_column(const std::pair<std::string, std::string>& table, c
              " creates: a column of a missing table cannot be mitigated",
          Impact::Breaking);
     return;
-  }
-  // What may follow the type: the first constraint or COLLATE.
-  std::size_t type_bound = kNoBound;
-  const std::size_t type_at = def.type_name != nullptr ? static_cast<std::size_t>(std::max(0, def.type_name->location)) : 0;
-  auto bound_by = [&](int location) {
-    if (location >= 0 && static_cast<std::size_t>(location) > type_at) {
-      type_bound = std::min(type_bound, static_cast<std::size_t>(location));
-    }
-  };
-  if (def.coll_clause != nullptr) bound_by(def.coll_clause->location);
-  for (std::size_t i = 0; i < def.n_constraints; ++i) {
-    if (is(def.constraints[i], PG_QUERY__NODE__NODE_CONSTRAINT)) bound_by(def.constraints[i]->constraint->location);
   }
 
   sql::PendingColumn column;
@@ -380,7 +448,7 @@ void DeriveState::add_column(const std::pair<std::string, std::string>& table, c
   }
 
   std::string why_not;
-  const auto type = usable_type(def.type_name, type_bound, why_not);
+  const auto type = usable_type(def.type_name, type_bound(def), why_not);
   if (!type && fatal.empty()) fatal = why_not;
   if (!fatal.empty()) {
     note("adds column " + name + ", which pgshim cannot mitigate: " + fatal, Impact::Breaking);
@@ -618,36 +686,15 @@ void DeriveState::statement(const PgQuery__Node* node) {
 }
 
 void PendingDeriver::add(std::string_view migration_name, std::string_view sql_text) {
-  const std::string sql(sql_text);  // libpg_query reads a NUL-terminated string
-  detail::ParseResult parsed(sql.c_str());
-  if (!parsed.ok()) {
-    throw MigrationParseError("migration " + std::string(migration_name) + ": " + parsed.message() +
-                              line_col(sql, parsed.cursor()));
-  }
-  detail::ScanResult scanned(sql.c_str());
-  if (!scanned.ok()) throw MigrationParseError("migration " + std::string(migration_name) + ": cannot scan its SQL");
-  const Tokens tokens(sql, *scanned.tokens());
-
+  const ParsedSql parsed(migration_name, sql_text);
   // Types and tables are recorded in place; on a throw below they may hold
   // this migration's, which only affects later migrations' reports.
   Derived out;
-  DeriveState state{*this, out, std::string(migration_name), tokens, {}};
-  const PgQuery__ParseResult& tree = *parsed.tree();
-  // Statements come in text order, so their lines are counted in one pass.
-  std::size_t counted_to = 0;
-  std::size_t line = 1;
-  for (std::size_t i = 0; i < tree.n_stmts; ++i) {
-    const PgQuery__RawStmt* raw = tree.stmts[i];
-    if (raw == nullptr) continue;
-    auto [text, begin] = tokens.statement(static_cast<std::size_t>(std::max(0, raw->stmt_location)),
-                                          static_cast<std::size_t>(std::max(0, raw->stmt_len)));
-    begin = std::min(std::max(begin, counted_to), sql.size());
-    line += static_cast<std::size_t>(std::count(sql.begin() + static_cast<std::ptrdiff_t>(counted_to),
-                                                sql.begin() + static_cast<std::ptrdiff_t>(begin), '\n'));
-    counted_to = begin;
-    state.stmt_text = std::move(text);
-    state.stmt_line = line;
-    state.statement(raw->stmt);
+  DeriveState state{*this, out, std::string(migration_name), parsed.tokens(), {}};
+  for (auto& s : parsed.statements()) {
+    state.stmt_text = std::move(s.text);
+    state.stmt_line = s.line;
+    state.statement(s.node);
   }
   for (auto& c : out.columns) derived_.columns.push_back(std::move(c));
   for (auto& c : out.column_statements) derived_.column_statements.push_back(std::move(c));
@@ -664,6 +711,209 @@ Derived derive_pending(const std::vector<Migration>& unapplied) {
   PendingDeriver deriver;
   for (const auto& m : unapplied) deriver.add(m.name, m.sql);
   return deriver.take();
+}
+
+// ---- Drift from applied migrations --------------------------------------
+
+// The work of one DriftDeriver::add (a friend, as DeriveState is).
+struct DriftState {
+  DriftDeriver& d;
+  std::string migration;
+  const Tokens& tokens;
+  bool drift = false;
+  ColumnStatement stmt;
+
+  using Known = DriftDeriver::KnownColumn;
+  using Entry = DriftDeriver::Entry;
+
+  [[nodiscard]] Known* known(std::string_view schema, std::string_view table, std::string_view column) {
+    for (auto& k : d.known_) {
+      if (k.schema == schema && k.table == table && k.column == column) return &k;
+    }
+    return nullptr;
+  }
+  [[nodiscard]] Entry* entry(std::string_view schema, std::string_view table, std::string_view column) {
+    for (auto& e : d.entries_) {
+      const auto& c = e.drift.column;
+      if (c.schema == schema && c.table == table && c.column == column) return &e;
+    }
+    return nullptr;
+  }
+
+  void remember(const std::pair<std::string, std::string>& table, const PgQuery__ColumnDef& def) {
+    const std::string name(sv(def.colname));
+    const auto type = declared_type(tokens, def.type_name, type_bound(def));
+    std::vector<std::string> names;
+    if (def.type_name != nullptr) names = name_list(def.type_name->names, def.type_name->n_names);
+    Known k{table.first, table.second, name, type.value_or(""), std::move(names), migration};
+    if (Known* existing = known(table.first, table.second, name)) {
+      *existing = std::move(k);
+    } else {
+      d.known_.push_back(std::move(k));
+    }
+  }
+
+  // A Retired entry for `table`.`column` with what is known of its type.
+  [[nodiscard]] Entry retired(const std::pair<std::string, std::string>& table, std::string column,
+                              const Known* k) const {
+    Entry e;
+    auto& c = e.drift.column;
+    c.schema = table.first;
+    c.table = table.second;
+    c.column = std::move(column);
+    c.kind = sql::ColumnKind::Retired;
+    c.migration = migration;
+    e.drift.statement = stmt;
+    if (k != nullptr && !k->type.empty()) {
+      c.type = k->type;
+      e.drift.type_from = k->migration;
+      e.type_names = k->type_names;
+    } else {
+      c.type = "text";
+      e.drift.type_note = "no earlier migration in the directory declares its type: read as text";
+    }
+    return e;
+  }
+
+  void drop_column(const std::pair<std::string, std::string>& table, std::string_view column) {
+    const Known* k = known(table.first, table.second, column);
+    if (drift) {
+      // Old names renamed into this column are retired with it.
+      for (auto& e : d.entries_) {
+        auto& c = e.drift.column;
+        if (c.kind != sql::ColumnKind::Renamed || c.schema != table.first || c.table != table.second ||
+            c.renamed_to != column) {
+          continue;
+        }
+        Entry r = retired(table, c.column, k);
+        e = std::move(r);
+      }
+      if (entry(table.first, table.second, column) == nullptr) {
+        d.entries_.push_back(retired(table, std::string(column), k));
+      }
+    }
+    std::erase_if(d.known_, [&](const Known& x) {
+      return x.schema == table.first && x.table == table.second && x.column == column;
+    });
+  }
+
+  void rename_column(const std::pair<std::string, std::string>& table, std::string_view from, std::string_view to) {
+    if (drift) {
+      for (auto& e : d.entries_) {
+        auto& c = e.drift.column;
+        if (c.kind == sql::ColumnKind::Renamed && c.schema == table.first && c.table == table.second &&
+            c.renamed_to == from) {
+          c.renamed_to = std::string(to);
+        }
+      }
+      if (entry(table.first, table.second, from) == nullptr) {
+        Entry e;
+        auto& c = e.drift.column;
+        c.schema = table.first;
+        c.table = table.second;
+        c.column = std::string(from);
+        c.renamed_to = std::string(to);
+        c.kind = sql::ColumnKind::Renamed;
+        c.migration = migration;
+        e.drift.statement = stmt;
+        d.entries_.push_back(std::move(e));
+      }
+    }
+    if (Known* k = known(table.first, table.second, from)) k->column = std::string(to);
+  }
+
+  void alter_table(const PgQuery__AlterTableStmt& s) {
+    if (s.objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) return;
+    const auto table = range_var_name(s.relation);
+    for (std::size_t i = 0; i < s.n_cmds; ++i) {
+      if (!is(s.cmds[i], PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)) continue;
+      const PgQuery__AlterTableCmd& cmd = *s.cmds[i]->alter_table_cmd;
+      if (cmd.subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && is(cmd.def, PG_QUERY__NODE__NODE_COLUMN_DEF)) {
+        remember(table, *cmd.def->column_def);
+      } else if (cmd.subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType &&
+                 is(cmd.def, PG_QUERY__NODE__NODE_COLUMN_DEF)) {
+        // The ColumnDef of ALTER COLUMN ... TYPE carries no name: the command does.
+        PgQuery__ColumnDef def = *cmd.def->column_def;
+        def.colname = cmd.name;
+        remember(table, def);
+      } else if (cmd.subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn) {
+        drop_column(table, sv(cmd.name));
+      }
+    }
+  }
+
+  void statement(const PgQuery__Node* node) {
+    if (node == nullptr) return;
+    const auto c = node->node_case;
+    if (c == PG_QUERY__NODE__NODE_CREATE_STMT) {
+      const auto& create = *node->create_stmt;
+      const auto table = range_var_name(create.relation);
+      std::erase_if(d.known_, [&](const Known& k) { return k.schema == table.first && k.table == table.second; });
+      for (std::size_t i = 0; i < create.n_table_elts; ++i) {
+        if (is(create.table_elts[i], PG_QUERY__NODE__NODE_COLUMN_DEF)) remember(table, *create.table_elts[i]->column_def);
+      }
+    } else if (c == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT) {
+      alter_table(*node->alter_table_stmt);
+    } else if (c == PG_QUERY__NODE__NODE_RENAME_STMT) {
+      const auto& r = *node->rename_stmt;
+      const auto table = range_var_name(r.relation);
+      if (r.rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN) {
+        rename_column(table, sv(r.subname), sv(r.newname));
+      } else if (r.rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+        for (auto& k : d.known_) {
+          if (k.schema == table.first && k.table == table.second) k.table = std::string(sv(r.newname));
+        }
+      }
+    } else if (c == PG_QUERY__NODE__NODE_DROP_STMT) {
+      const auto& drop = *node->drop_stmt;
+      for (std::size_t i = 0; i < drop.n_objects; ++i) {
+        const PgQuery__Node* o = drop.objects[i];
+        if (drop.remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && is(o, PG_QUERY__NODE__NODE_LIST)) {
+          const auto table = split_name(name_list(o->list->items, o->list->n_items));
+          std::erase_if(d.known_,
+                        [&](const Known& k) { return k.schema == table.first && k.table == table.second; });
+        } else if ((drop.remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE ||
+                    drop.remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN) &&
+                   is(o, PG_QUERY__NODE__NODE_TYPE_NAME)) {
+          d.dropped_types_.push_back(split_name(name_list(o->type_name->names, o->type_name->n_names)));
+        }
+      }
+    }
+  }
+};
+
+void DriftDeriver::add(std::string_view migration_name, std::string_view sql_text, bool drift) {
+  const ParsedSql parsed(migration_name, sql_text);
+  DriftState state{*this, std::string(migration_name), parsed.tokens(), drift, {}};
+  for (auto& s : parsed.statements()) {
+    state.stmt = ColumnStatement{std::move(s.text), s.line};
+    state.statement(s.node);
+  }
+}
+
+std::vector<DriftColumn> DriftDeriver::result() const {
+  std::vector<DriftColumn> out;
+  for (const auto& e : entries_) {
+    DriftColumn c = e.drift;
+    // One or two names: a bare name is looked up in public, as CREATE TYPE put it.
+    if (c.column.kind == sql::ColumnKind::Retired && !e.type_names.empty() && e.type_names.size() <= 2) {
+      const auto type = split_name(e.type_names);
+      if (std::find(dropped_types_.begin(), dropped_types_.end(), type) != dropped_types_.end()) {
+        c.type_note = "its type " + qualified(type.first, type.second) + " (from migration " + c.type_from +
+                      ") was dropped since: read as text";
+        c.column.type = "text";
+        c.type_from.clear();
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<DriftColumn> derive_drift(std::string_view migration_name, std::string_view sql) {
+  DriftDeriver deriver;
+  deriver.add(migration_name, sql, true);
+  return deriver.result();
 }
 
 }  // namespace pgshim::migrations

@@ -1,6 +1,8 @@
 // Helpers the migration sources share (see files.hpp).
 #include "files.hpp"
 
+#include <charconv>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -129,6 +131,31 @@ std::string quote_table(std::string_view table) {
 bool table_exists(Database& db, const std::string& table) {
   const auto rows = db.query("SELECT to_regclass($1) IS NOT NULL", {quote_table(table)});
   return !rows.empty() && !rows[0].empty() && is_true(rows[0][0]);
+}
+
+std::optional<std::chrono::system_clock::time_point> epoch_time(const std::optional<std::string>& text) {
+  if (!text || text->empty()) return std::nullopt;
+  const std::string_view t(*text);
+  const auto dot = t.find('.');
+  const std::string_view whole = t.substr(0, dot);
+  std::int64_t seconds = 0;
+  const auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
+  if (ec != std::errc() || end != whole.data() + whole.size()) return std::nullopt;
+  // The fraction to microseconds (PostgreSQL's resolution); more digits are cut.
+  std::int64_t micros = 0;
+  if (dot != std::string_view::npos) {
+    const std::string_view fraction = t.substr(dot + 1);
+    if (fraction.empty() || !all_digits(fraction)) return std::nullopt;
+    for (std::size_t i = 0; i < 6; ++i) micros = micros * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+    if (seconds < 0 || whole == "-0") micros = -micros;
+  }
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds(seconds) +
+                                                                      std::chrono::microseconds(micros)));
+}
+
+std::string epoch_sql(std::string_view expr) {
+  return "extract(epoch FROM (" + std::string(expr) + ")::timestamptz)::text";
 }
 
 }  // namespace pgshim::migrations::detail

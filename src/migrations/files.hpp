@@ -2,6 +2,7 @@
 // Helpers the migration sources share (internal to src/migrations): reading a
 // directory's files, numeric version strings, a tool's "up" section of a
 // file, and whether a history table exists.
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -71,6 +72,14 @@ using SectionMarker = Section (*)(std::string_view comment);
 // A table name for SQL text: each dot-separated part double-quoted, so a
 // configured `myschema.history` names that schema. Embedded quotes doubled.
 [[nodiscard]] std::string quote_table(std::string_view table);
+
+// A point in time from `extract(epoch FROM ...)::text` (seconds since 1970,
+// possibly with a fraction); nullopt for NULL or anything else.
+[[nodiscard]] std::optional<std::chrono::system_clock::time_point> epoch_time(const std::optional<std::string>& text);
+
+// `expr` (a timestamp or timestamptz column) as epoch_time reads it; a
+// timestamp without time zone is taken in the session's TimeZone.
+[[nodiscard]] std::string epoch_sql(std::string_view expr);
 
 // "t" is PostgreSQL's text form of boolean true.
 [[nodiscard]] inline bool is_true(const std::optional<std::string>& value) { return value.value_or("f") == "t"; }

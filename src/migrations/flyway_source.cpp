@@ -138,4 +138,36 @@ std::map<std::string, MigrationState> FlywaySource::recorded(Database& db) const
   return out;
 }
 
+std::optional<MigrationSource::AppliedTimes> FlywaySource::applied_at(Database& db) const {
+  if (!detail::table_exists(db, table_)) return AppliedTimes{};
+  const auto files = versioned_files(dir_);
+  const auto rows = db.query("SELECT version, type, success, " + detail::epoch_sql("installed_on") + " FROM " +
+                                 detail::quote_table(table_) + " ORDER BY installed_rank",
+                             {});
+  // recorded()'s walk; only a successful run has a time (a baseline ran nothing).
+  std::map<std::string, std::chrono::system_clock::time_point> by_version;
+  for (const auto& row : rows) {
+    if (row.size() != 4 || !row[0] || !row[1]) continue;
+    const std::string version = normalize_flyway_version(*row[0]);
+    if (version.empty()) continue;
+    const std::string& type = *row[1];
+    const bool success = detail::is_true(row[2]);
+    const bool baseline = type.size() >= 8 && type.compare(type.size() - 8, 8, "BASELINE") == 0;
+    const auto at = detail::epoch_time(row[3]);
+    if (type.rfind("UNDO_", 0) == 0) {
+      if (success) by_version.erase(version);
+    } else if (baseline || type == "DELETE" || !success || !at) {
+      by_version.erase(version);
+    } else {
+      by_version[version] = *at;
+    }
+  }
+  AppliedTimes out;
+  for (const auto& f : files) {
+    const auto it = by_version.find(f.version);
+    if (it != by_version.end()) out[migration_name(f.path)] = it->second;
+  }
+  return out;
+}
+
 }  // namespace pgshim::migrations

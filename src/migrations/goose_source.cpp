@@ -94,4 +94,27 @@ std::map<std::string, MigrationState> GooseSource::recorded(Database& db) const 
   return out;
 }
 
+std::optional<MigrationSource::AppliedTimes> GooseSource::applied_at(Database& db) const {
+  if (!detail::table_exists(db, table_)) return AppliedTimes{};
+  const auto rows = db.query("SELECT version_id::text, is_applied, " + detail::epoch_sql("tstamp") + " FROM " +
+                                 detail::quote_table(table_) + " ORDER BY id DESC",
+                             {});
+  // As recorded(): the latest row for a version decides.
+  std::set<std::string> seen;
+  std::map<std::string, std::chrono::system_clock::time_point> by_version;
+  for (const auto& row : rows) {
+    if (row.size() != 3 || !row[0] || !detail::all_digits(*row[0])) continue;
+    const std::string version = detail::strip_leading_zeros(*row[0]);
+    if (!seen.insert(version).second) continue;
+    const auto at = detail::epoch_time(row[2]);
+    if (detail::is_true(row[1]) && at) by_version[version] = *at;
+  }
+  AppliedTimes out;
+  for (const auto& f : goose_files(dir_)) {
+    const auto it = by_version.find(detail::strip_leading_zeros(f.version));
+    if (it != by_version.end()) out[f.path.stem().string()] = it->second;
+  }
+  return out;
+}
+
 }  // namespace pgshim::migrations

@@ -198,4 +198,33 @@ std::map<std::string, MigrationState> LiquibaseSource::recorded(Database& db) co
   return out;
 }
 
+std::optional<MigrationSource::AppliedTimes> LiquibaseSource::applied_at(Database& db) const {
+  if (!detail::table_exists(db, table_)) return AppliedTimes{};
+  const auto rows = db.query("SELECT id, author, filename, exectype, " + detail::epoch_sql("dateexecuted") +
+                                 " FROM " + detail::quote_table(table_) + " ORDER BY orderexecuted",
+                             {});
+  // As recorded(): the latest row of a changeset decides.
+  std::map<std::pair<std::string, std::string>, std::chrono::system_clock::time_point> by_key;
+  for (const auto& row : rows) {
+    if (row.size() != 5 || !row[0] || !row[1] || !row[2]) continue;
+    const std::string exectype = row[3].value_or("EXECUTED");
+    const auto key = std::make_pair(*row[1] + ":" + *row[0], fs::path(*row[2]).filename().string());
+    const auto at = detail::epoch_time(row[4]);
+    if (exectype == "FAILED" || exectype == "SKIPPED" || !at) {
+      by_key.erase(key);
+    } else {
+      by_key[key] = *at;
+    }
+  }
+  AppliedTimes out;
+  for (const auto& file : changelog_files(dir_)) {
+    for (const auto& c : file.changesets) {
+      const std::string name = c.author + ":" + c.id;
+      const auto it = by_key.find({name, file.path.filename().string()});
+      if (it != by_key.end()) out[name] = it->second;
+    }
+  }
+  return out;
+}
+
 }  // namespace pgshim::migrations

@@ -277,4 +277,20 @@ std::map<std::string, MigrationState> PrismaSource::recorded(Database& db) const
   return out;
 }
 
+std::optional<MigrationSource::AppliedTimes> PrismaSource::applied_at(Database& db) const {
+  const auto exists = db.query("SELECT to_regclass($1) IS NOT NULL", {"_prisma_migrations"});
+  if (exists.empty() || exists[0].empty() || exists[0][0].value_or("f") != "t") return AppliedTimes{};
+  // The rows recorded() reads as applied; a retried migration's latest finish.
+  const auto rows = db.query("SELECT migration_name, " + detail::epoch_sql("max(finished_at)") +
+                                 " FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL "
+                                 "GROUP BY migration_name",
+                             {});
+  AppliedTimes out;
+  for (const auto& row : rows) {
+    if (row.size() != 2 || !row[0]) continue;
+    if (const auto t = detail::epoch_time(row[1])) out[*row[0]] = *t;
+  }
+  return out;
+}
+
 }  // namespace pgshim::migrations

@@ -229,4 +229,27 @@ std::map<std::string, MigrationState> SqitchSource::recorded(Database& db) const
   return out;
 }
 
+std::optional<MigrationSource::AppliedTimes> SqitchSource::applied_at(Database& db) const {
+  const std::string changes = registry_ + ".changes";
+  if (!detail::table_exists(db, changes)) return AppliedTimes{};
+  const Project project = planned(dir_);
+  // A reworked change has one row per deployed appearance: the oldest row is
+  // the first appearance's, as recorded() counts them.
+  std::map<std::string, std::vector<std::chrono::system_clock::time_point>> deployed;
+  for (const auto& row : db.query("SELECT change, " + detail::epoch_sql("committed_at") + " FROM " +
+                                      detail::quote_table(changes) + " WHERE project = $1 ORDER BY committed_at",
+                                  {project.name})) {
+    if (row.size() != 2 || !row[0]) continue;
+    if (const auto at = detail::epoch_time(row[1])) deployed[*row[0]].push_back(*at);
+  }
+  AppliedTimes out;
+  std::map<std::string, std::size_t> seen;
+  for (const auto& p : project.changes) {
+    const std::size_t appearance = seen[p.change]++;
+    const auto it = deployed.find(p.change);
+    if (it != deployed.end() && appearance < it->second.size()) out[p.migration] = it->second[appearance];
+  }
+  return out;
+}
+
 }  // namespace pgshim::migrations

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pgshim/journal/writer.hpp"
@@ -59,6 +60,10 @@ struct ListenAddress {
 
 // Parses HOST:PORT, [V6]:PORT or PORT (host 127.0.0.1).
 [[nodiscard]] ListenAddress parse_listen(const std::string& text);
+
+// Durations as the configuration spells them: "250ms", "10s", "5m", "1h", or
+// a bare number of seconds. False for anything else.
+[[nodiscard]] bool parse_duration(std::string_view text, std::chrono::milliseconds& out);
 
 enum class LogFormat { Text, Json };
 
@@ -129,6 +134,10 @@ struct Config {
   // (`--migrations-history-table`, `migrations.history_table`; what each tool
   // accepts: migrations::history_table_error). Empty: the default.
   std::string migrations_history_table;
+  // Migrations applied this recently have their DROP COLUMNs and RENAME
+  // COLUMNs served to old code as retired and renamed columns
+  // (`--migrations-drift-window`, `migrations.drift_window`; 0: off).
+  std::chrono::milliseconds migrations_drift_window{std::chrono::hours(24)};
 
   // ---- Authentication ----
   AuthMode auth_mode = AuthMode::Passthrough;

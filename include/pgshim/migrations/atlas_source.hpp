@@ -37,6 +37,7 @@
 // pgshim reports a failed file's state only; its error and statement stay in
 // the table (`atlas migrate status` shows them).
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,8 @@ class AtlasSource final : public MigrationSource {
   // without `.sql` (20250804020810_add_last_error_to_environments).
   [[nodiscard]] std::vector<Migration> list() const override;
   [[nodiscard]] std::map<std::string, MigrationState> recorded(Database& db) const override;
+  // Executed_at of each finished revision (versions below the first revision: none).
+  [[nodiscard]] std::optional<AppliedTimes> applied_at(Database& db) const override;
 
  private:
   std::string dir_;

@@ -31,6 +31,12 @@
 //    column pending and list the constraint as not in force.
 //  - Everything else is listed in not_mitigated with its statement text and
 //    whether leaving it pending breaks queries (see Impact).
+//
+// The reverse drift comes from APPLIED migrations (DriftDeriver, below): their
+// DROP COLUMN and RENAME COLUMN are what old code, still running during a
+// rolling deploy, trips over.
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -115,6 +121,72 @@ class PendingDeriver {
   std::vector<CreatedType> types_;
   std::vector<CreatedTable> tables_;
 };
+
+// A retired or renamed column derived from an applied migration: old code may
+// still use it (see sql::ColumnKind).
+struct DriftColumn {
+  // kind Retired (type set) or Renamed (renamed_to set); migration: the
+  // migration that dropped or renamed it.
+  sql::PendingColumn column;
+  ColumnStatement statement;  // the DROP COLUMN or RENAME COLUMN and its line
+  // Retired: the migration whose CREATE TABLE, ADD COLUMN or ALTER COLUMN TYPE
+  // last declared the type. Empty when no earlier migration of the directory
+  // did (or that type was dropped since): the type is then `text` and
+  // type_note says why.
+  std::string type_from;
+  std::string type_note;
+  // Set by load_pending, not by the deriver: the migration's file and when the
+  // database recorded it applied.
+  std::string path;
+  std::optional<std::chrono::system_clock::time_point> applied_at;
+};
+
+// Retired and renamed columns from applied migrations (pure: no I/O).
+//
+// Every migration is given in the order it was applied, so that column types
+// are known: CREATE TABLE's columns, ADD COLUMN and ALTER COLUMN ... TYPE are
+// remembered (their declared text, as for pending columns), RENAME COLUMN,
+// RENAME TO (tables) and DROP TABLE keep that record current. Only the
+// migrations given with `drift` (those applied recently) produce columns:
+//   ALTER TABLE t DROP [COLUMN] [IF EXISTS] c  -> Retired, the remembered type
+//                                                 (`text` when none is known)
+//   ALTER TABLE t RENAME [COLUMN] a TO b       -> Renamed a -> b
+// Decisions:
+//  - a rename of a column that an earlier drift migration renamed follows the
+//    chain: a -> b then b -> c gives a -> c and b -> c; a drop of such a
+//    column retires the old names too;
+//  - a column whose remembered type names a type some migration dropped (DROP
+//    TYPE) reads as `text`: `NULL::gone_type` would fail (42704);
+//  - a column listed once per schema, table and name, from its first drift
+//    migration.
+class DriftDeriver {
+ public:
+  // Reads one migration's SQL. Throws MigrationParseError when it does not
+  // parse; nothing of that migration is kept then.
+  void add(std::string_view migration_name, std::string_view sql, bool drift);
+  // The drift columns so far, types resolved against every DROP TYPE seen.
+  [[nodiscard]] std::vector<DriftColumn> result() const;
+
+ private:
+  friend struct DriftState;
+  struct KnownColumn {
+    std::string schema, table, column;
+    std::string type;                     // as declared
+    std::vector<std::string> type_names;  // the type's qualified name, for DROP TYPE
+    std::string migration;
+  };
+  struct Entry {
+    DriftColumn drift;
+    std::vector<std::string> type_names;
+  };
+  std::vector<KnownColumn> known_;
+  std::vector<std::pair<std::string, std::string>> dropped_types_;  // {schema, name}
+  std::vector<Entry> entries_;
+};
+
+// One migration's drift on its own: every DROP COLUMN and RENAME COLUMN in it
+// (types only from its own statements).
+[[nodiscard]] std::vector<DriftColumn> derive_drift(std::string_view migration_name, std::string_view sql);
 
 // One migration on its own (see PendingDeriver::add).
 [[nodiscard]] Derived derive_pending(std::string_view migration_name, std::string_view sql);

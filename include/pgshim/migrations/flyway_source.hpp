@@ -25,6 +25,7 @@
 //   type UNDO_SQL, success = true      the version was undone: pending again
 // Rows without a version (repeatables, the SCHEMA marker) are skipped.
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,8 @@ class FlywaySource final : public MigrationSource {
   // without `.sql` (V4__add_last_error_to_environments).
   [[nodiscard]] std::vector<Migration> list() const override;
   [[nodiscard]] std::map<std::string, MigrationState> recorded(Database& db) const override;
+  // Installed_on of the latest successful row of each version (a baseline has none).
+  [[nodiscard]] std::optional<AppliedTimes> applied_at(Database& db) const override;
 
  private:
   std::string dir_;

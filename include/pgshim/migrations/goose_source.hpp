@@ -18,6 +18,7 @@
 // when it creates the table. goose runs each migration in a transaction and
 // records nothing on failure, so there is no failed state.
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,8 @@ class GooseSource final : public MigrationSource {
   // extension (00004_add_last_error_to_environments); sql is the Up section.
   [[nodiscard]] std::vector<Migration> list() const override;
   [[nodiscard]] std::map<std::string, MigrationState> recorded(Database& db) const override;
+  // Tstamp of the latest row of each version, when it is an is_applied row.
+  [[nodiscard]] std::optional<AppliedTimes> applied_at(Database& db) const override;
 
  private:
   std::string dir_;

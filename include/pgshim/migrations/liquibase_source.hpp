@@ -24,6 +24,7 @@
 // FAILED and SKIPPED exec types), so there is normally no failed state; a
 // FAILED row written by other means reads as failed, a SKIPPED one as pending.
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,8 @@ class LiquibaseSource final : public MigrationSource {
   // The changesets of every formatted-SQL file, in file then changeset order.
   [[nodiscard]] std::vector<Migration> list() const override;
   [[nodiscard]] std::map<std::string, MigrationState> recorded(Database& db) const override;
+  // Dateexecuted of the latest row of each changeset that ran.
+  [[nodiscard]] std::optional<AppliedTimes> applied_at(Database& db) const override;
 
  private:
   std::string dir_;

@@ -20,6 +20,7 @@
 //    columns needs a reader of the Ruby DSL (or `structure.sql`), which is
 //    why Migration::sql may be empty for such a source (goose's Go
 //    migrations are listed that way already).
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -79,6 +80,21 @@ class MigrationSource {
   // absent from the map is Pending. A missing migrations table means nothing is
   // applied (an empty map), not an error. Throws MigrationError on a failed query.
   [[nodiscard]] virtual std::map<std::string, MigrationState> recorded(Database& db) const = 0;
+
+  // When the database recorded each applied migration as done, by name (the
+  // names recorded() gives Applied; a migration recorded more than once: its
+  // latest run). nullopt when the tool records no time at all (golang-migrate,
+  // dbmate, Drizzle, whose created_at is the migration's own timestamp): no
+  // drift is derived for it. The history table's columns, per tool: Prisma
+  // finished_at, Flyway installed_on, goose tstamp, Liquibase dateexecuted,
+  // Atlas executed_at, sqitch changes.committed_at. Times without a time zone
+  // are read in the session's TimeZone, as the tool's now() wrote them. A
+  // missing table is an empty map. Throws MigrationError on a failed query.
+  using AppliedTimes = std::map<std::string, std::chrono::system_clock::time_point>;
+  [[nodiscard]] virtual std::optional<AppliedTimes> applied_at(Database& db) const {
+    (void)db;
+    return std::nullopt;
+  }
 };
 
 // The migration tools pgshim can read.

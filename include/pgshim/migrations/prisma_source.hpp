@@ -11,6 +11,7 @@
 // `rolled_back_at` set were marked rolled back (`prisma migrate resolve`) and
 // count as not applied. Several rows per name are normal after a retry.
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,8 @@ class PrismaSource final : public MigrationSource {
   // migration_lock.toml naming a provider other than postgresql is an error.
   [[nodiscard]] std::vector<Migration> list() const override;
   [[nodiscard]] std::map<std::string, MigrationState> recorded(Database& db) const override;
+  // Max(finished_at) of the rows that finished and were not rolled back.
+  [[nodiscard]] std::optional<AppliedTimes> applied_at(Database& db) const override;
 
   [[nodiscard]] const std::string& dir() const noexcept { return dir_; }
 

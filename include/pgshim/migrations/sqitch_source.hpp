@@ -31,6 +31,7 @@
 // transaction), pending otherwise.
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,8 @@ class SqitchSource final : public MigrationSource {
   // MigrationError for a missing or malformed plan or a missing script.
   [[nodiscard]] std::vector<Migration> list() const override;
   [[nodiscard]] std::map<std::string, MigrationState> recorded(Database& db) const override;
+  // Committed_at of the changes row of each deployed appearance.
+  [[nodiscard]] std::optional<AppliedTimes> applied_at(Database& db) const override;
 
  private:
   std::string dir_;

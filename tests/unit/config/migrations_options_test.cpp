@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -70,9 +71,27 @@ TEST_F(MigrationsOptions, HistoryTableTheToolCannotHaveIsAConfigurationError) {
   EXPECT_THAT(error_of([&] { validate(c); }), HasSubstr("needs a migrations directory"));
 }
 
+TEST_F(MigrationsOptions, DriftWindowFromTheFileAndTheCommandLine) {
+  // Proves the drift window defaults to 24h, the YAML key and the flag set it (the flag wins, 0 turns it off), and a
+  // value that is not a duration is refused at its line or as the flag.
+  EXPECT_EQ(parse_command_line({"--upstream", "host=db"}).config.migrations_drift_window, std::chrono::hours(24));
+  const std::string file = dir_.write("w.yaml", "upstream: host=db\nmigrations:\n  dir: " +
+                                                    fixture("flyway-migrations") + "\n  drift_window: 90m\n");
+  Config c = parse_command_line({"--config", file}).config;
+  EXPECT_EQ(c.migrations_drift_window, std::chrono::minutes(90));
+  c = parse_command_line({"--config", file, "--migrations-drift-window", "0"}).config;
+  EXPECT_EQ(c.migrations_drift_window.count(), 0);
+  const std::string bad = dir_.write("wb.yaml", "upstream: host=db\nmigrations:\n  drift_window: soon\n");
+  EXPECT_THAT(error_of([&] { (void)parse_command_line({"--config", bad}); }),
+              HasSubstr(bad + ":3: migrations.drift_window: "));
+  EXPECT_THAT(error_of([&] { (void)parse_command_line({"--upstream", "host=db", "--migrations-drift-window", "x"}); }),
+              HasSubstr("--migrations-drift-window"));
+}
+
 TEST(MigrationsUsage, DocumentsTheHistoryTableFlag) {
-  // Proves --help lists the flag.
+  // Proves --help lists the flags.
   EXPECT_THAT(usage(), HasSubstr("--migrations-history-table NAME"));
+  EXPECT_THAT(usage(), HasSubstr("--migrations-drift-window DUR"));
 }
 
 }  // namespace

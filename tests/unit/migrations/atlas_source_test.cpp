@@ -148,5 +148,16 @@ TEST(AtlasSource, FailedAndPendingMigrationsAreDerived) {
   EXPECT_EQ(loaded.not_mitigated[0].reason.rfind("creates table public.deployments", 0), 0u);
 }
 
+TEST(AtlasSource, AppliedAtIsExecutedAtOfFinishedRevisions) {
+  // Proves a finished revision gives its executed_at, an unfinished one (applied < total) none.
+  CannedDatabase db;
+  db.history = {row({"20250601090000", "5", "5", "1754000000"}), row({"20250615120000", "0", "1", "1754000100"})};
+  const auto times = AtlasSource(kFixture).applied_at(db);
+  ASSERT_TRUE(times.has_value());
+  EXPECT_EQ(times->size(), 1u);
+  EXPECT_EQ(times->at("20250601090000_init"), testing::epoch(1754000000));
+  EXPECT_NE(db.statements.back().find("(executed_at)::timestamptz"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pgshim::migrations

@@ -67,5 +67,12 @@ TEST(DbmateSource, PendingMigrationsAreDerived) {
   EXPECT_EQ(loaded.not_mitigated[0].migration, "20250812110000_add_deployments");
 }
 
+TEST(DbmateSource, RecordsNoApplyTimes) {
+  // Proves the tool's history has no time of applying, so no drift is derived for it (nullopt, no query).
+  CannedDatabase db;
+  EXPECT_FALSE(DbmateSource(kFixture).applied_at(db).has_value());
+  EXPECT_TRUE(db.statements.empty());
+}
+
 }  // namespace
 }  // namespace pgshim::migrations

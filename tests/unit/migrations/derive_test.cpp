@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "pgshim/migrations/load.hpp"
 #include "pgshim/sql/missing_set.hpp"
 
 namespace pgshim::migrations {
@@ -287,6 +288,133 @@ TEST(Derive, LinesAreThoseOfTheMigrationsOwnText) {
   const Derived d = derive_pending("m", "\n\n\n\nALTER TABLE t ADD COLUMN c TEXT;\n\n\n");
   ASSERT_EQ(d.column_statements.size(), 1u);
   EXPECT_EQ(d.column_statements[0].line, 5u);
+}
+
+// ---- Drift from applied migrations ----------------------------------------
+
+constexpr const char* kInit = R"(-- CreateTable
+CREATE TABLE "environments" (
+    "id" TEXT NOT NULL,
+    "title" TEXT NOT NULL,
+    "legacy_note" VARCHAR(200) COLLATE "C" DEFAULT 'none',
+    "status" "EnvironmentStatus" NOT NULL DEFAULT 'PENDING',
+    CONSTRAINT "environments_pkey" PRIMARY KEY ("id")
+);
+CREATE TABLE "app"."jobs" ("id" TEXT, "weight" DECIMAL(65,30));
+)";
+
+TEST(DeriveDrift, DropColumnTakesTheTypeAnEarlierMigrationDeclared) {
+  // Proves an applied DROP COLUMN becomes a Retired column typed as the earlier CREATE TABLE declared it (COLLATE and
+  // DEFAULT not part of it), with its statement, line and the migration that declared the type; a schema-qualified
+  // table keeps its schema.
+  DriftDeriver d;
+  d.add("1_init", kInit, false);
+  d.add("2_drop", "-- drop it\n\nALTER TABLE \"environments\" DROP COLUMN \"legacy_note\";\n"
+                  "ALTER TABLE app.jobs DROP COLUMN IF EXISTS weight;\n",
+        true);
+  const auto drift = d.result();
+  ASSERT_EQ(drift.size(), 2u);
+  EXPECT_EQ(drift[0].column.kind, sql::ColumnKind::Retired);
+  EXPECT_EQ(sql::qualified_name(drift[0].column), "public.environments.legacy_note");
+  EXPECT_EQ(drift[0].column.type, "VARCHAR(200)");
+  EXPECT_EQ(drift[0].column.migration, "2_drop");
+  EXPECT_EQ(drift[0].column.default_expr, "");
+  EXPECT_EQ(drift[0].type_from, "1_init");
+  EXPECT_EQ(drift[0].type_note, "");
+  EXPECT_EQ(drift[0].statement.statement, "ALTER TABLE \"environments\" DROP COLUMN \"legacy_note\"");
+  EXPECT_EQ(drift[0].statement.line, 3u);
+  EXPECT_EQ(sql::qualified_name(drift[1].column), "app.jobs.weight");
+  EXPECT_EQ(drift[1].column.type, "DECIMAL(65,30)");
+  EXPECT_EQ(drift[1].statement.line, 4u);
+  // The derived set is one pgshim accepts.
+  EXPECT_NO_THROW((void)sql::MissingSet(drift_columns(drift), 0));
+}
+
+TEST(DeriveDrift, UnknownTypeReadsAsTextAndSaysSo) {
+  // Proves a drop of a column no earlier migration declares is Retired as text, with the reason in type_note.
+  const auto drift = derive_drift("2_drop", "ALTER TABLE environments DROP COLUMN mystery;");
+  ASSERT_EQ(drift.size(), 1u);
+  EXPECT_EQ(drift[0].column.type, "text");
+  EXPECT_EQ(drift[0].type_from, "");
+  EXPECT_NE(drift[0].type_note.find("no earlier migration"), std::string::npos);
+}
+
+TEST(DeriveDrift, RenameColumnBecomesRenamed) {
+  // Proves RENAME COLUMN (and RENAME without COLUMN) becomes Renamed old -> new without a type, names folded.
+  const auto drift = derive_drift("3_rename", "ALTER TABLE \"environments\" RENAME COLUMN \"title\" TO \"name\";\n"
+                                              "ALTER TABLE Users RENAME Full_Name TO display_name;");
+  ASSERT_EQ(drift.size(), 2u);
+  EXPECT_EQ(drift[0].column.kind, sql::ColumnKind::Renamed);
+  EXPECT_EQ(sql::qualified_name(drift[0].column), "public.environments.title");
+  EXPECT_EQ(drift[0].column.renamed_to, "name");
+  EXPECT_EQ(drift[0].column.type, "");
+  EXPECT_EQ(drift[0].column.migration, "3_rename");
+  EXPECT_EQ(sql::qualified_name(drift[1].column), "public.users.full_name");
+  EXPECT_EQ(drift[1].column.renamed_to, "display_name");
+  EXPECT_EQ(drift[1].statement.line, 2u);
+}
+
+TEST(DeriveDrift, TypesFollowAlterColumnTypeRenamesAndAddColumn) {
+  // Proves the remembered type is the latest: ADD COLUMN, then ALTER COLUMN ... TYPE ... USING, and a column renamed
+  // in an old migration keeps its type under the new name; a table renamed keeps its columns.
+  DriftDeriver d;
+  d.add("1", "CREATE TABLE t (a INT); ALTER TABLE t ADD COLUMN b SMALLINT;", false);
+  d.add("2", "ALTER TABLE t ALTER COLUMN b TYPE BIGINT USING b::bigint, ALTER COLUMN a SET DATA TYPE TEXT;", false);
+  d.add("3", "ALTER TABLE t RENAME COLUMN b TO c; ALTER TABLE t RENAME TO u;", false);
+  d.add("4", "ALTER TABLE u DROP COLUMN c, DROP COLUMN a;", true);
+  const auto drift = d.result();
+  ASSERT_EQ(drift.size(), 2u);
+  EXPECT_EQ(sql::qualified_name(drift[0].column), "public.u.c");
+  EXPECT_EQ(drift[0].column.type, "BIGINT");
+  EXPECT_EQ(drift[0].type_from, "2");
+  EXPECT_EQ(sql::qualified_name(drift[1].column), "public.u.a");
+  EXPECT_EQ(drift[1].column.type, "TEXT");
+}
+
+TEST(DeriveDrift, RenameChainsAndADropRetiresTheOldNames) {
+  // Proves a -> b then b -> c gives a -> c and b -> c; a later drop of c retires a, b and c with c's type.
+  DriftDeriver renamed;
+  renamed.add("1", "CREATE TABLE t (a TEXT);", false);
+  renamed.add("2", "ALTER TABLE t RENAME COLUMN a TO b;", true);
+  renamed.add("3", "ALTER TABLE t RENAME COLUMN b TO c;", true);
+  auto drift = renamed.result();
+  ASSERT_EQ(drift.size(), 2u);
+  EXPECT_EQ(drift[0].column.column + "->" + drift[0].column.renamed_to, "a->c");
+  EXPECT_EQ(drift[1].column.column + "->" + drift[1].column.renamed_to, "b->c");
+  renamed.add("4", "ALTER TABLE t DROP COLUMN c;", true);
+  drift = renamed.result();
+  ASSERT_EQ(drift.size(), 3u);
+  for (const auto& c : drift) {
+    EXPECT_EQ(c.column.kind, sql::ColumnKind::Retired) << c.column.column;
+    EXPECT_EQ(c.column.type, "TEXT") << c.column.column;
+    EXPECT_EQ(c.column.migration, "4") << c.column.column;
+  }
+}
+
+TEST(DeriveDrift, OnlyDriftMigrationsProduceColumnsAndADroppedTypeReadsAsText) {
+  // Proves an old migration's drop yields nothing (and forgets the column), and a column whose enum type a migration
+  // dropped reads as text, since NULL::that_type would fail.
+  DriftDeriver d;
+  d.add("1_init", kInit, false);
+  d.add("2_old", "ALTER TABLE environments DROP COLUMN title;", false);
+  EXPECT_TRUE(d.result().empty());
+  d.add("3_drop", "ALTER TABLE environments DROP COLUMN status; DROP TYPE \"EnvironmentStatus\";", true);
+  const auto drift = d.result();
+  ASSERT_EQ(drift.size(), 1u);
+  EXPECT_EQ(drift[0].column.column, "status");
+  EXPECT_EQ(drift[0].column.type, "text");
+  EXPECT_NE(drift[0].type_note.find("\"EnvironmentStatus\""), std::string::npos) << drift[0].type_note;
+  EXPECT_NE(drift[0].type_note.find("was dropped"), std::string::npos) << drift[0].type_note;
+  // A dropped table's columns are forgotten: dropping one later is untyped.
+  d.add("4", "DROP TABLE app.jobs; CREATE TABLE app.jobs (id TEXT);", false);
+  d.add("5", "ALTER TABLE app.jobs DROP COLUMN weight;", true);
+  EXPECT_EQ(d.result().back().column.type, "text");
+}
+
+TEST(DeriveDrift, SqlThatDoesNotParseThrows) {
+  // Proves a broken migration is a MigrationParseError naming it, not a silently empty drift.
+  DriftDeriver d;
+  EXPECT_THROW(d.add("9_broken", "ALTER TABLE environments DROP COLUMN;", true), MigrationParseError);
 }
 
 }  // namespace

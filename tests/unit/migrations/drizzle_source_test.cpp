@@ -96,5 +96,12 @@ TEST(DrizzleSource, PendingMigrationsAreDerived) {
   EXPECT_EQ(loaded.not_mitigated[0].reason.rfind("creates table public.deployments", 0), 0u);
 }
 
+TEST(DrizzleSource, RecordsNoApplyTimes) {
+  // Proves the tool's history has no time of applying, so no drift is derived for it (nullopt, no query).
+  CannedDatabase db;
+  EXPECT_FALSE(DrizzleSource(kFixture).applied_at(db).has_value());
+  EXPECT_TRUE(db.statements.empty());
+}
+
 }  // namespace
 }  // namespace pgshim::migrations

@@ -117,5 +117,24 @@ TEST(FlywaySource, FailedAndPendingMigrationsAreDerived) {
   EXPECT_EQ(loaded.not_mitigated[0].reason.rfind("creates table public.deployments", 0), 0u);
 }
 
+TEST(FlywaySource, AppliedAtIsTheLatestSuccessfulInstalledOn) {
+  // Proves installed_on of a version's latest successful row is its time (fractions kept), and a failed, deleted,
+  // undone or baseline version has none; the query reads installed_on as timestamptz.
+  CannedDatabase db;
+  db.history = {row({"1", "SQL", "t", "1754000000"}),      row({"2", "BASELINE", "t", "1754000050"}),
+                row({"2.1", "SQL", "t", "1754000100.25"}), row({"9", "SQL", "t", "1754000200"}),
+                row({"9", "SQL", "f", "1754000300"}),       row({"10", "SQL", "t", "1754000400"}),
+                row({"10", "UNDO_SQL", "t", "1754000500"}),  row({"11", "SQL", "t", "NULL"})};
+  const auto times = FlywaySource(kFixture).applied_at(db);
+  ASSERT_TRUE(times.has_value());
+  EXPECT_EQ(times->size(), 2u);
+  EXPECT_EQ(times->at("V1__init"), testing::epoch(1754000000));
+  EXPECT_EQ(times->at("V2_1__add_user_name"), testing::epoch(1754000100, 250000));
+  EXPECT_NE(db.statements.back().find("extract(epoch FROM (installed_on)::timestamptz)"), std::string::npos);
+  CannedDatabase missing;
+  missing.table_exists = false;
+  EXPECT_TRUE(FlywaySource(kFixture).applied_at(missing)->empty());
+}
+
 }  // namespace
 }  // namespace pgshim::migrations

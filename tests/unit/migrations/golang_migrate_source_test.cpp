@@ -88,5 +88,12 @@ TEST(GolangMigrateSource, FailedAndPendingMigrationsAreDerived) {
   EXPECT_EQ(loaded.not_mitigated[0].migration, "000006_add_deployments");
 }
 
+TEST(GolangMigrateSource, RecordsNoApplyTimes) {
+  // Proves the tool's history has no time of applying, so no drift is derived for it (nullopt, no query).
+  CannedDatabase db;
+  EXPECT_FALSE(GolangMigrateSource(kFixture).applied_at(db).has_value());
+  EXPECT_TRUE(db.statements.empty());
+}
+
 }  // namespace
 }  // namespace pgshim::migrations

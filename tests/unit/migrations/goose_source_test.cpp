@@ -106,5 +106,17 @@ TEST(GooseSource, PendingMigrationsAreDerived) {
   EXPECT_EQ(loaded.not_mitigated[0].reason.rfind("creates table public.deployments", 0), 0u);
 }
 
+TEST(GooseSource, AppliedAtIsTheTstampOfTheLatestAppliedRow) {
+  // Proves a version's latest row decides: an is_applied row gives its tstamp, a newer down row none.
+  CannedDatabase db;
+  db.history = {row({"20250804020810", "f", "1754000300"}), row({"20250804020810", "t", "1754000200"}),
+                row({"20250702101500", "t", "1754000100"})};
+  const auto times = GooseSource(kFixture).applied_at(db);
+  ASSERT_TRUE(times.has_value());
+  EXPECT_EQ(times->size(), 1u);
+  EXPECT_EQ(times->at("20250702101500_add_user_name"), testing::epoch(1754000100));
+  EXPECT_NE(db.statements.back().find("(tstamp)::timestamptz"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pgshim::migrations

@@ -107,5 +107,21 @@ TEST(LiquibaseSource, PendingChangesetsAreDerived) {
   EXPECT_EQ(loaded.not_mitigated[0].migration, "Grace Hopper:add-deployments");
 }
 
+TEST(LiquibaseSource, AppliedAtIsTheDateExecutedOfTheLatestRow) {
+  // Proves a changeset's latest row gives its dateexecuted (MARK_RAN too), FAILED none, another file's row none.
+  CannedDatabase db;
+  db.history = {row({"1", "ada", "db/changelog/changelog/001-init.sql", "EXECUTED", "1754000000"}),
+                row({"add-user-name", "grace", "changelog/002-user-name.sql", "MARK_RAN", "1754000100"}),
+                row({"2", "ada", "changelog/001-init.sql", "EXECUTED", "1754000200"}),
+                row({"2", "ada", "changelog/001-init.sql", "FAILED", "1754000300"}),
+                row({"add-last-error-to-environments", "ada", "elsewhere/999-other.sql", "EXECUTED", "1754000400"})};
+  const auto times = LiquibaseSource(kFixture).applied_at(db);
+  ASSERT_TRUE(times.has_value());
+  EXPECT_EQ(times->size(), 2u);
+  EXPECT_EQ(times->at("ada:1"), testing::epoch(1754000000));
+  EXPECT_EQ(times->at("grace:add-user-name"), testing::epoch(1754000100));
+  EXPECT_NE(db.statements.back().find("(dateexecuted)::timestamptz"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pgshim::migrations

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,6 +97,110 @@ TEST(Load, LogLineIsOneLine) {
   // Proves a multi-line statement is logged on one line with its migration and impact.
   const Unmitigated item{"m1", "CREATE TABLE \"t\" (\n    \"id\" INT\n)", "creates table public.t", Impact::Breaking};
   EXPECT_EQ(log_line(item), "m1: breaking: creates table public.t: CREATE TABLE \"t\" ( \"id\" INT )");
+}
+
+// A source that records apply times, over a database whose clock reads kNow.
+constexpr double kNow = 1757000000;
+
+class TimedSource final : public MigrationSource {
+ public:
+  std::vector<Migration> migrations;
+  std::map<std::string, MigrationState> states;
+  std::optional<AppliedTimes> times;
+  [[nodiscard]] std::string_view tool() const noexcept override { return "timed"; }
+  [[nodiscard]] std::vector<Migration> list() const override { return migrations; }
+  [[nodiscard]] std::map<std::string, MigrationState> recorded(Database&) const override { return states; }
+  [[nodiscard]] std::optional<AppliedTimes> applied_at(Database&) const override { return times; }
+};
+
+class ClockDatabase final : public Database {
+ public:
+  std::vector<Row> query(const std::string& sql, const std::vector<std::string>&) override {
+    if (sql.find("database_now") == std::string::npos) return {};
+    return {Row{std::to_string(static_cast<long long>(kNow))}};
+  }
+};
+
+[[nodiscard]] std::chrono::system_clock::time_point hours_ago(int hours) {
+  return std::chrono::system_clock::time_point(std::chrono::seconds(static_cast<long long>(kNow))) -
+         std::chrono::hours(hours);
+}
+
+[[nodiscard]] TimedSource drift_source() {
+  TimedSource s;
+  s.migrations = {
+      {"1_init", "CREATE TABLE environments (id TEXT, title TEXT, legacy_note VARCHAR(200));", "1/migration.sql"},
+      {"2_drop", "ALTER TABLE environments DROP COLUMN legacy_note;", "2/migration.sql"},
+      {"3_rename", "ALTER TABLE environments RENAME COLUMN title TO name;", "3/migration.sql"},
+      {"4_pending", "ALTER TABLE environments ADD COLUMN legacy_note TEXT;", "4/migration.sql"},
+  };
+  s.states = {{"1_init", MigrationState::Applied}, {"2_drop", MigrationState::Applied},
+              {"3_rename", MigrationState::Applied}};
+  s.times = MigrationSource::AppliedTimes{
+      {"1_init", hours_ago(24 * 30)}, {"2_drop", hours_ago(2)}, {"3_rename", hours_ago(30)}};
+  return s;
+}
+
+TEST(LoadDrift, OnlyMigrationsAppliedWithinTheWindowProduceDrift) {
+  // Proves the 24h default takes the drop applied 2h ago (typed from the month-old CREATE TABLE, with its file and
+  // time) and not the rename applied 30h ago, which a 48h window takes too; 0 turns drift off.
+  const TimedSource source = drift_source();
+  ClockDatabase db;
+  const auto loaded = load_pending(source, db);
+  EXPECT_EQ(loaded.drift_window, kDefaultDriftWindow);
+  EXPECT_FALSE(loaded.drift_unavailable.has_value());
+  ASSERT_EQ(loaded.drift.size(), 1u);
+  EXPECT_EQ(sql::qualified_name(loaded.drift[0].column), "public.environments.legacy_note");
+  EXPECT_EQ(loaded.drift[0].column.type, "VARCHAR(200)");
+  EXPECT_EQ(loaded.drift[0].path, "2/migration.sql");
+  ASSERT_TRUE(loaded.drift[0].applied_at.has_value());
+  EXPECT_EQ(*loaded.drift[0].applied_at, hours_ago(2));
+  // The pending migration is not read for drift; its ADD COLUMN stays pending.
+  ASSERT_EQ(loaded.columns.size(), 1u);
+  EXPECT_EQ(loaded.columns[0].migration, "4_pending");
+
+  const auto wider = load_pending(source, db, std::chrono::hours(48));
+  ASSERT_EQ(wider.drift.size(), 2u);
+  EXPECT_EQ(wider.drift[1].column.kind, sql::ColumnKind::Renamed);
+  EXPECT_EQ(wider.drift[1].column.renamed_to, "name");
+  EXPECT_TRUE(load_pending(source, db, std::chrono::milliseconds(0)).drift.empty());
+}
+
+TEST(LoadDrift, PendingColumnsWinOverDriftInTheMerge) {
+  // Proves merging pending then drift keeps the pending column of the same name (a re-added column) and the
+  // configured one over both.
+  TimedSource source = drift_source();
+  ClockDatabase db;
+  const auto loaded = load_pending(source, db);
+  std::vector<std::string> overridden;
+  auto merged = merge_pending({}, loaded.columns, &overridden);
+  merged = merge_pending(merged, drift_columns(loaded.drift), &overridden);
+  ASSERT_EQ(merged.size(), 1u);
+  EXPECT_EQ(merged[0].kind, sql::ColumnKind::Pending);
+  EXPECT_EQ(overridden, std::vector<std::string>{"public.environments.legacy_note"});
+}
+
+TEST(LoadDrift, NoTimesOrUnreadableMigrationsAreSaidNotFatal) {
+  // Proves a tool without apply times says so, a recent migration that does not parse is noted (the others still
+  // derived), and an old one that does not parse costs nothing.
+  TimedSource untimed = drift_source();
+  untimed.times.reset();
+  ClockDatabase db;
+  const auto none = load_pending(untimed, db);
+  EXPECT_TRUE(none.drift.empty());
+  ASSERT_TRUE(none.drift_unavailable.has_value());
+  EXPECT_NE(none.drift_unavailable->find("timed records no time of applying a migration"), std::string::npos);
+
+  TimedSource broken = drift_source();
+  broken.migrations[0].sql = "CREATE TABLE (;";
+  broken.migrations.insert(broken.migrations.begin() + 2, Migration{"2b_broken", "ALTER TABLE x DROP;", "2b.sql"});
+  broken.states["2b_broken"] = MigrationState::Applied;
+  broken.times->emplace("2b_broken", hours_ago(1));
+  const auto loaded = load_pending(broken, db);
+  ASSERT_EQ(loaded.drift.size(), 1u);
+  EXPECT_EQ(loaded.drift[0].column.type, "text");  // its CREATE TABLE did not parse
+  ASSERT_EQ(loaded.drift_notes.size(), 1u);
+  EXPECT_NE(loaded.drift_notes[0].find("migration 2b_broken"), std::string::npos) << loaded.drift_notes[0];
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -133,6 +134,24 @@ TEST(Tool, ParsesItsNames) {
   EXPECT_EQ(supported_tools(), "prisma, flyway, golang-migrate, goose, dbmate, drizzle, liquibase, atlas, sqitch");
   EXPECT_FALSE(parse_tool("rails").has_value());
   EXPECT_FALSE(parse_tool("Prisma").has_value());
+}
+
+TEST(PrismaSource, AppliedAtIsTheLatestFinishedAt) {
+  // Proves each finished, not rolled back migration gets its (latest) finished_at, a NULL time is skipped, and a
+  // database without _prisma_migrations has no times (an empty map, not nullopt: Prisma records them).
+  FakeDatabase db;
+  db.history = {Row{std::string("20250101000000_init"), std::string("1754000000.5")},
+                Row{std::string("20250804020810_add_last_error"), std::nullopt}};
+  const auto times = PrismaSource("/unused").applied_at(db);
+  ASSERT_TRUE(times.has_value());
+  ASSERT_EQ(times->size(), 1u);
+  EXPECT_EQ(times->at("20250101000000_init"),
+            std::chrono::system_clock::time_point(std::chrono::milliseconds(1754000000500)));
+  EXPECT_NE(db.seen.back().find("max(finished_at)"), std::string::npos);
+  EXPECT_NE(db.seen.back().find("rolled_back_at IS NULL"), std::string::npos);
+  FakeDatabase none;
+  none.table_exists = false;
+  EXPECT_TRUE(PrismaSource("/unused").applied_at(none)->empty());
 }
 
 }  // namespace

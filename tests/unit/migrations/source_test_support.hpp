@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -83,6 +85,12 @@ class CannedDatabase final : public Database {
     }
   }
   return out;
+}
+
+// The time `seconds` after 1970 (what applied_at reads from extract(epoch ...)).
+[[nodiscard]] inline std::chrono::system_clock::time_point epoch(std::int64_t seconds, std::int64_t micros = 0) {
+  return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+      std::chrono::seconds(seconds) + std::chrono::microseconds(micros)));
 }
 
 // The names of `migrations`, in order.

@@ -184,5 +184,20 @@ TEST(SqitchSource, FailedAndPendingChangesAreDerived) {
   EXPECT_EQ(loaded.not_mitigated[0].reason.rfind("creates table public.deployments", 0), 0u);
 }
 
+TEST(SqitchSource, AppliedAtIsEachAppearancesCommittedAt) {
+  // Proves each deployed appearance gets its changes row's committed_at, oldest first for a reworked change, and an
+  // appearance without a row none.
+  CannedDatabase db = registry({row({"init", "1754000000"}), row({"environment_summary", "1754000100"}),
+                                row({"add_user_name", "1754000200"})},
+                               {});
+  const auto times = SqitchSource(kFixture).applied_at(db);
+  ASSERT_TRUE(times.has_value());
+  EXPECT_EQ(times->size(), 3u);
+  EXPECT_EQ(times->at("init"), testing::epoch(1754000000));
+  EXPECT_EQ(times->at("environment_summary@v1.0"), testing::epoch(1754000100));
+  EXPECT_EQ(times->count("environment_summary"), 0u);
+  EXPECT_EQ(times->at("add_user_name"), testing::epoch(1754000200));
+}
+
 }  // namespace
 }  // namespace pgshim::migrations

@@ -57,7 +57,11 @@ int run_proxy(const std::vector<std::string>& args) {
     pgshim::proxy::Server server(cli.config, [args] { return pgshim::config::reload(args); });
     pgshim::app::Observability observability(cli.config, server.stats());
     pgshim::config::Config effective = cli.config;
-    observability.set_not_mitigated(pgshim::app::apply_migrations(effective));
+    {
+      auto report = pgshim::app::apply_migrations(effective);
+      observability.set_not_mitigated(std::move(report.not_mitigated));
+      observability.set_failed_migrations(std::move(report.failed_migrations));
+    }
     if (!effective.pending_columns.empty() || !effective.migrations_dir.empty()) {
       mitigation = std::make_unique<pgshim::app::Mitigation>(effective, &observability.metrics());
       if (effective.auto_backfill) {
@@ -105,7 +109,9 @@ int run_proxy(const std::vector<std::string>& args) {
     }
     server.set_reload_hook([&mitigation, &observability](const pgshim::config::Config& reloaded) {
       pgshim::config::Config next = reloaded;
-      observability.set_not_mitigated(pgshim::app::apply_migrations(next));
+      auto report = pgshim::app::apply_migrations(next);
+      observability.set_not_mitigated(std::move(report.not_mitigated));
+      observability.set_failed_migrations(std::move(report.failed_migrations));
       if (!mitigation) {
         if (!next.pending_columns.empty()) {
           spdlog::warn("reload: pending columns given, but pgshim started without any: restart pgshim to use them");

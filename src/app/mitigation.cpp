@@ -64,9 +64,10 @@ std::uint32_t builtin_type_oid(std::string_view type_name) noexcept {
   return it == kOids.end() ? 0 : it->second;
 }
 
-std::vector<std::string> apply_migrations(config::Config& config) {
-  std::vector<std::string> not_mitigated;
-  if (config.migrations_dir.empty()) return not_mitigated;
+MigrationsReport apply_migrations(config::Config& config) {
+  MigrationsReport report;
+  auto& not_mitigated = report.not_mitigated;
+  if (config.migrations_dir.empty()) return report;
   const std::string conninfo = config.monitor_conninfo.empty() ? config.upstream->conninfo : config.monitor_conninfo;
   try {
     migrations::LoadOptions options;
@@ -92,10 +93,18 @@ std::vector<std::string> apply_migrations(config::Config& config) {
       not_mitigated.push_back(migrations::log_line(item));
       spdlog::warn("NOT mitigated: {}", not_mitigated.back());
     }
+    for (const auto& u : loaded.unapplied) {
+      if (u.state != migrations::MigrationState::Failed) continue;
+      report.failed_migrations.push_back(u.migration.name);
+      spdlog::error("migration {} is recorded as FAILED by {} ({}): it may be half applied; its ADD COLUMNs are "
+                    "mitigated like pending ones until it is resolved and applied (`pgshim check` says how)",
+                    u.migration.name, config.migrations_tool.empty() ? "its tool" : config.migrations_tool,
+                    u.migration.path);
+    }
   } catch (const std::exception& e) {
     spdlog::error("migrations {}: cannot read which migrations are pending: {}", config.migrations_dir, e.what());
   }
-  return not_mitigated;
+  return report;
 }
 
 bool some_column_appeared(const schema::Snapshot& previous, const schema::Snapshot& next) {

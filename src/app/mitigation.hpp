@@ -98,7 +98,11 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
 // `config.pending_columns` (configured ones win) and returns one line per
 // statement pgshim cannot mitigate (also logged). On failure (database
 // unreachable, unreadable directory) logs why and leaves the config as it was.
-[[nodiscard]] std::vector<std::string> apply_migrations(config::Config& config);
+struct MigrationsReport {
+  std::vector<std::string> not_mitigated;      // one line per statement pgshim cannot mitigate
+  std::vector<std::string> failed_migrations;  // recorded by the tool as failed (possibly half applied)
+};
+[[nodiscard]] MigrationsReport apply_migrations(config::Config& config);
 
 // Whether a column went from anything to Present between two snapshots.
 [[nodiscard]] bool some_column_appeared(const schema::Snapshot& previous, const schema::Snapshot& next);

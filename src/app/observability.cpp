@@ -32,6 +32,14 @@ Observability::Observability(const config::Config& config, const proxy::Stats& s
   sources.bytes_client_to_server = [this] { return static_cast<double>(stats_.bytes_client_to_server.load()); };
   sources.bytes_server_to_client = [this] { return static_cast<double>(stats_.bytes_server_to_client.load()); };
   metrics_ = std::make_unique<metrics::PgshimMetrics>(registry_, std::move(sources));
+  registry_.collector(metrics::MetricType::Gauge, "pgshim_migration_failed",
+                      "1 for each migration its tool records as failed (possibly half applied), with --migrations.",
+                      {"migration"}, [this] {
+                        std::vector<metrics::Sample> samples;
+                        std::lock_guard lock(not_mitigated_mutex_);
+                        for (const auto& name : failed_migrations_) samples.push_back({{name}, 1.0});
+                        return samples;
+                      });
   registry_.collector(metrics::MetricType::Counter, "pgshim_login_failures_total",
                       "Logins refused by pgshim in auth mode proxy, by reason.", {"reason"}, [this] {
                         std::vector<metrics::Sample> samples;
@@ -166,6 +174,11 @@ void Observability::stop() {
   thread_.join();
 }
 
+void Observability::set_failed_migrations(std::vector<std::string> names) {
+  std::lock_guard lock(not_mitigated_mutex_);
+  failed_migrations_ = std::move(names);
+}
+
 void Observability::set_not_mitigated(std::vector<std::string> lines) {
   std::lock_guard lock(not_mitigated_mutex_);
   not_mitigated_ = std::move(lines);
@@ -226,6 +239,9 @@ std::string Observability::status_json() const {
     std::lock_guard lock(not_mitigated_mutex_);
     w.key("not_mitigated").begin_array();
     for (const auto& line : not_mitigated_) w.value(line);
+    w.end_array();
+    w.key("failed_migrations").begin_array();
+    for (const auto& name : failed_migrations_) w.value(name);
     w.end_array();
   }
   w.end_object();

@@ -51,6 +51,9 @@ class Observability {
   void stop();
   // What the migrations hold that pgshim does not cover, for /status.
   void set_not_mitigated(std::vector<std::string> lines);
+  // Migrations the tool records as failed, for /status and
+  // pgshim_migration_failed{migration}.
+  void set_failed_migrations(std::vector<std::string> names);
 
  private:
   [[nodiscard]] std::string status_json() const;
@@ -70,6 +73,7 @@ class Observability {
   std::thread thread_;
   mutable std::mutex not_mitigated_mutex_;
   std::vector<std::string> not_mitigated_;
+  std::vector<std::string> failed_migrations_;  // under not_mitigated_mutex_
   std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
 };
 

@@ -583,6 +583,18 @@ TEST_P(FailedRecords, FailedMigrationIsReportedFailedAndStillMitigated) {
             std::string::npos)
       << gh.out;
 
+  // The proxy says so too: an error naming the migration, and the incident's
+  // INSERT still served.
+  {
+    test::Pgshim shim({"--upstream", db_->url_with_credentials(), "--migrations", dir_}, false);
+    const std::string said = "migration " + first.name + " is recorded as FAILED";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (shim.log().find(said) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_NE(shim.log().find(said), std::string::npos) << shim.log();
+  }
+
   if (c.recover != nullptr) c.recover(conn_.get(), first);
   apply_pending();
   EXPECT_EQ(check_json().status, 0);

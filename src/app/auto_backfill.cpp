@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "pgshim/alert/json_writer.hpp"
+#include "pgshim/journal/pg_journal.hpp"
 #include "pgshim/journal/reader.hpp"
 
 namespace pgshim::app {
@@ -72,13 +73,20 @@ std::vector<std::string> AutoBackfill::journal_files() const {
   return {path.has_parent_path() ? path.parent_path().string() : std::string(".")};
 }
 
+std::string AutoBackfill::journal_argument() const {
+  return options_.journal_schema ? "postgres:" + *options_.journal_schema : options_.journal_path;
+}
+
 void AutoBackfill::run_once() {
   const auto started = std::chrono::steady_clock::now();
   std::optional<journal::Summary> summary;
   std::string error;
   try {
-    journal::ReadResult read = journal::read_journals(journal_files());
+    journal::ReadResult read = options_.journal_schema ? journal::ReadResult{} : journal::read_journals(journal_files());
     migrations::PgDatabase db(options_.conninfo, std::chrono::seconds(30), "pgshim-backfill");
+    // The table holds every replica's records (what pgshim queued a moment
+    // ago is written within ~100 ms, well inside the grace period).
+    if (options_.journal_schema) journal::read_table(db, *options_.journal_schema, read);
     journal::ApplyOptions apply;
     apply.batch_size = options_.batch_size;
     const auto run = journal::run_backfill(db, std::move(read), apply);
@@ -94,7 +102,7 @@ void AutoBackfill::run_once() {
     if (s.unrecoverable + s.torn + s.invalid + s.errors == 0) {
       spdlog::info("{}", line);
     } else {
-      spdlog::warn("{}; `pgshim backfill --journal {} --dry-run` lists them", line, options_.journal_path);
+      spdlog::warn("{}; `pgshim backfill --journal {} --dry-run` lists them", line, journal_argument());
     }
     for (const auto& t : s.missing_columns) spdlog::info("backfill: {} is not there yet: its values wait", label(t));
     for (const auto& o : run->outcomes) {
@@ -106,7 +114,7 @@ void AutoBackfill::run_once() {
   } catch (const std::exception& e) {
     error = e.what();
     spdlog::error("backfill: could not run: {} (the journal is kept: `pgshim backfill --journal {}` applies it)",
-                  error, options_.journal_path);
+                  error, journal_argument());
   }
   if (metrics_) {
     auto& family = metrics_->backfill_rows;

@@ -29,6 +29,8 @@ class AutoBackfill {
  public:
   struct Options {
     std::string journal_path;
+    // `journal: postgres`: the table in this schema is read instead of files.
+    std::optional<std::string> journal_schema;
     std::string conninfo;  // the monitor login (it needs UPDATE on the tables)
     std::chrono::milliseconds grace{std::chrono::seconds(2)};
     std::size_t batch_size = 500;
@@ -52,6 +54,7 @@ class AutoBackfill {
   void loop();
   void run_once();
   [[nodiscard]] std::vector<std::string> journal_files() const;
+  [[nodiscard]] std::string journal_argument() const;  // what `pgshim backfill --journal` takes
 
   Options options_;
   metrics::PgshimMetrics* metrics_;

@@ -11,6 +11,7 @@
 
 #include "pgshim/alert/json_writer.hpp"
 #include "pgshim/journal/backfill_pg.hpp"
+#include "pgshim/journal/pg_journal.hpp"
 #include "pgshim/journal/reader.hpp"
 
 namespace pgshim::app {
@@ -20,8 +21,8 @@ constexpr int kExitComplete = 0;
 constexpr int kExitIncomplete = 1;
 constexpr int kExitError = 2;
 
-constexpr const char* kUsage = R"(Usage: pgshim backfill --journal PATH... --upstream URL [--dry-run] [--format text|json]
-                       [--batch-size N] [--show-values]
+constexpr const char* kUsage = R"(Usage: pgshim backfill --journal PATH|postgres:[SCHEMA]... --upstream URL
+                       [--dry-run] [--format text|json] [--batch-size N] [--show-values]
 
 Applies the values pgshim dropped while a column was missing (its --journal
 files) to the rows they belong to, once the migration has added the column.
@@ -29,7 +30,9 @@ A row is updated only while the column still holds what the migration put
 there (NULL or its default): a value the application wrote since is kept.
 Last write wins per row and column. Running it again changes nothing.
   --journal PATH...   journal files or directories (every file in them); give
-                      every replica's journal, rotated files included
+                      every replica's journal, rotated files included.
+                      postgres: (or postgres:SCHEMA) reads the journal table
+                      pgshim.journal (SCHEMA.journal) of --upstream instead
   --upstream URL      the database (postgres:// URL or libpq conninfo)
   --dry-run           say what would be applied; change nothing
   --format FORMAT     text (default) or json
@@ -223,8 +226,20 @@ int run_backfill_command(const std::vector<std::string>& args) {
   if (const int status = parse_args(args, o); status >= 0) return status;
   try {
     // The journals first: a wrong path is said before any connection is tried.
-    journal::ReadResult read = journal::read_journals(o.journals);
+    // `postgres:[SCHEMA]` names the journal table; anything else is a path.
+    std::vector<std::string> paths;
+    std::vector<std::string> tables;
+    for (const auto& j : o.journals) {
+      if (!j.starts_with("postgres:")) {
+        paths.push_back(j);
+        continue;
+      }
+      tables.push_back(j.size() > 9 ? j.substr(9) : std::string(journal::kDefaultJournalSchema));
+      if (const auto error = journal::schema_name_error(tables.back())) throw std::invalid_argument(*error);
+    }
+    journal::ReadResult read = journal::read_journals(paths);
     migrations::PgDatabase db(o.upstream, std::chrono::seconds(30), "pgshim-backfill");
+    for (const auto& schema : tables) journal::read_table(db, schema, read);
     journal::ApplyOptions apply_options;
     apply_options.dry_run = o.dry_run;
     apply_options.batch_size = o.batch_size;

@@ -15,6 +15,7 @@
 #include "observability.hpp"
 #include "backfill_command.hpp"
 #include "check_command.hpp"
+#include "journal_command.hpp"
 #include "rewrite_command.hpp"
 #include "pgshim/config/config.hpp"
 #include "pgshim/proxy/server.hpp"
@@ -67,6 +68,7 @@ int run_proxy(const std::vector<std::string>& args) {
       if (effective.auto_backfill) {
         pgshim::app::AutoBackfill::Options options;
         options.journal_path = effective.journal_file;
+        if (effective.journal_postgres) options.journal_schema = effective.journal_schema;
         options.conninfo = effective.monitor_conninfo.empty() ? effective.upstream->conninfo : effective.monitor_conninfo;
         // After a run the alerts see the columns as they are (resolved).
         backfill = std::make_unique<pgshim::app::AutoBackfill>(std::move(options), &observability.metrics(),
@@ -145,6 +147,9 @@ int main(int argc, char** argv) {
   }
   if (!args.empty() && args[0] == "backfill") {
     return pgshim::app::run_backfill_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (!args.empty() && args[0] == "journal") {
+    return pgshim::app::run_journal_command(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (!args.empty() && args[0] == "check") {
     return pgshim::app::run_check_command(std::vector<std::string>(args.begin() + 1, args.end()));

@@ -8,6 +8,9 @@
 #include <unordered_map>
 
 #include "pgshim/alert/json_writer.hpp"
+#include "pgshim/journal/pg_journal.hpp"
+#include "pgshim/journal/pg_writer.hpp"
+#include "pgshim/journal/writer.hpp"
 #include "pgshim/migrations/load.hpp"
 #include "pgshim/schema/undefined_column.hpp"
 #include "pgshim/util/ascii.hpp"
@@ -37,6 +40,41 @@ std::string normalize_type(std::string_view name) {
   }
   while (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
   return collapsed;
+}
+
+// `journal: postgres`: the table's writer, whose failures are logged (once
+// per streak: the error, then "writing again") and counted, never the
+// client's. A missing table is said at start-up (the writer's first
+// connection checks it); values then wait, queued, for `pgshim journal init`.
+std::unique_ptr<journal::Sink> open_table_journal(const config::Config& config, metrics::PgshimMetrics* metrics) {
+  journal::PgWriterOptions options;
+  options.conninfo = config.monitor_conninfo.empty() ? config.upstream->conninfo : config.monitor_conninfo;
+  options.schema = config.journal_schema;
+  options.replica = config.replica_id;
+  const std::string table = journal::table_name(config.journal_schema);
+  options.on_report = [metrics, table](const journal::PgWriterReport& r) {
+    switch (r.kind) {
+      case journal::PgWriterReport::Kind::WriteFailed:
+        if (r.streak == 1) {
+          spdlog::error("journal {}: cannot write: {} ({} value(s) kept queued and retried; clients are not affected)",
+                        table, r.error, r.records);
+        }
+        if (metrics) metrics->journal_failures.get().inc();
+        break;
+      case journal::PgWriterReport::Kind::Recovered:
+        spdlog::info("journal {}: writing again (after {} failed attempt(s))", table, r.streak);
+        break;
+      case journal::PgWriterReport::Kind::Lost:
+        spdlog::error("journal {}: {} dropped value(s) lost: the queue was full or pgshim stopped before they "
+                      "were written", table, r.records);
+        if (metrics) metrics->journal_failures.get().inc(r.records);
+        break;
+    }
+  };
+  auto writer = std::make_unique<journal::PgWriter>(std::move(options));
+  spdlog::info("journal {}: dropped writes are inserted as replica {} through the monitor login, batched off the "
+               "client path", table, writer->replica());
+  return writer;
 }
 
 }  // namespace
@@ -119,7 +157,10 @@ bool some_column_appeared(const schema::Snapshot& previous, const schema::Snapsh
 // ---- Mitigation ------------------------------------------------------------------
 
 Mitigation::Mitigation(const config::Config& config, metrics::PgshimMetrics* metrics) : metrics_(metrics) {
-  if (!config.journal_file.empty()) {
+  if (config.journal_postgres) {
+    journal_ = open_table_journal(config, metrics);
+    journal_observe_ = config.journal_observe;
+  } else if (!config.journal_file.empty()) {
     journal::WriterOptions options;
     options.path = config.journal_file;
     options.replica = config.replica_id;

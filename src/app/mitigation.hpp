@@ -12,7 +12,7 @@
 #include <string>
 
 #include "pgshim/config/config.hpp"
-#include "pgshim/journal/writer.hpp"
+#include "pgshim/journal/sink.hpp"
 #include "pgshim/metrics/pgshim_metrics.hpp"
 #include "pgshim/proxy/pending.hpp"
 #include "pgshim/schema/watcher.hpp"
@@ -77,7 +77,7 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   [[nodiscard]] const Generation& generation() const noexcept { return *current_.load(std::memory_order_acquire); }
 
   metrics::PgshimMetrics* metrics_;
-  std::unique_ptr<journal::Writer> journal_;
+  std::unique_ptr<journal::Sink> journal_;  // the file (journal::Writer) or the table (journal::PgWriter)
   std::atomic<bool> journal_failing_{false};
   // Pending columns that appeared while pgshim ran, journaled as observed
   // for journal_observe_ after (PendingSource::Observed); appeared_ only on

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "pgshim/journal/pg_journal.hpp"
 #include "pgshim/migrations/detect.hpp"
 #include "pgshim/sql/missing_set.hpp"
 #include "pgshim/util/ascii.hpp"
@@ -40,6 +41,23 @@ template <class Int>
 bool parse_int(std::string_view text, Int& out) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc{} && ptr == text.data() + text.size();
+}
+
+// The journal's backend (the last one given wins, like any option): a file,
+// or the upstream's table. "postgres:" and "postgres:SCHEMA" name the table
+// (a file cannot be mistaken for it); in YAML bare "postgres" too.
+bool postgres_journal(std::string_view text, bool bare_allowed, Config& config) {
+  const bool bare = bare_allowed && text == "postgres";
+  if (!bare && !text.starts_with("postgres:")) return false;
+  config.journal_postgres = true;
+  config.journal_file.clear();
+  if (!bare && text.size() > 9) config.journal_schema = std::string(text.substr(9));
+  return true;
+}
+
+void set_journal_file(std::string path, Config& config) {
+  config.journal_postgres = false;
+  config.journal_file = std::move(path);
 }
 
 // Sizes: "1048576", "512KiB", "64MiB", "1GiB" (K, M, G, KB, MB, GB read as
@@ -215,12 +233,25 @@ class YamlLoader {
         config.first_check_wait = duration(value, key);
       } else if (key == "journal") {
         if (!value.IsMap()) {
-          config.journal_file = scalar(value, key);
+          // `postgres` (or `postgres:SCHEMA`) is the table; a file of that name is `./postgres`.
+          const std::string text = scalar(value, key);
+          if (!postgres_journal(text, true, config)) set_journal_file(text, config);
           continue;
         }
-        expect_map(value, key, {"path", "fsync", "max_size", "replica", "observe"});
+        expect_map(value, key, {"path", "fsync", "max_size", "replica", "observe", "backend", "schema"});
         if (value["observe"]) config.journal_observe = duration(value["observe"], "journal.observe");
-        if (value["path"]) config.journal_file = scalar(value["path"], "journal.path");
+        if (value["path"]) set_journal_file(scalar(value["path"], "journal.path"), config);
+        if (value["backend"]) {
+          const std::string backend = scalar(value["backend"], "journal.backend");
+          if (backend != "file" && backend != "postgres") {
+            fail_at(file_, value["backend"], "journal.backend", "expected file or postgres");
+          }
+          if (backend == "postgres" && value["path"]) {
+            fail_at(file_, value["path"], "journal.path", "the postgres journal is a table, not a file");
+          }
+          if (backend == "postgres") (void)postgres_journal("postgres", true, config);
+        }
+        if (value["schema"]) config.journal_schema = scalar(value["schema"], "journal.schema");
         if (value["fsync"]) {
           const auto policy = journal::parse_fsync_policy(scalar(value["fsync"], "journal.fsync"));
           if (!policy) fail_at(file_, value["fsync"], "journal.fsync", "expected every-write, interval or none");
@@ -618,7 +649,9 @@ void apply_flag(Config& config, int id, const std::string& value) {
         if (!parse_duration(value, config.schema_poll_interval) || config.schema_poll_interval.count() < 100)
           throw ConfigError("expected a duration of at least 100ms, such as 10s");
         break;
-      case kOptJournal: config.journal_file = value; break;
+      case kOptJournal:
+        if (!postgres_journal(value, false, config)) set_journal_file(value, config);
+        break;
       case kOptJournalFsync: {
         const auto policy = journal::parse_fsync_policy(value);
         if (!policy) throw ConfigError("expected every-write, interval or none");
@@ -799,8 +832,11 @@ void validate(const Config& config) {
   if (config.auth_mode == AuthMode::Proxy && config.auth_file.empty() && config.auth_query.empty()) {
     throw ConfigError("auth: mode proxy needs an auth file (auth.file, --auth-file) or an auth query (auth.query)");
   }
-  if (config.auto_backfill && config.journal_file.empty()) {
+  if (config.auto_backfill && !config.journal_enabled()) {
     throw ConfigError("backfill: auto needs the journal it applies (--journal FILE, `journal:`)");
+  }
+  if (config.journal_postgres) {
+    if (const auto error = journal::schema_name_error(config.journal_schema)) throw ConfigError("journal.schema: " + *error);
   }
   if (!config.migrations_dir.empty()) {
     // Checked here so that a missing, ambiguous or unrecognisable directory is
@@ -887,6 +923,11 @@ Pending columns:
       --schema-poll-interval DUR  how often the catalog is checked (10s)
       --journal FILE          append dropped writes (values included) as JSON lines,
                               mode 0600, for `pgshim backfill` after the migration
+      --journal postgres:[SCHEMA]
+                              journal into the table SCHEMA.journal (default
+                              pgshim) of the upstream database instead, through
+                              the monitor login, batched off the client path;
+                              `pgshim journal init` creates it (YAML: journal: postgres)
       --journal-fsync POLICY  interval (default: at most once a second), every-write
                               (one fdatasync per record, on the session's thread)
                               or none (the kernel's writeback)

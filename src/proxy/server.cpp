@@ -266,7 +266,7 @@ int Server::run() {
     s.contexts.push_back(std::make_unique<asio::io_context>(1));
     // With a journal, rewrites ask for the written rows (stripped again): the
     // journal learns generated keys and which branch an upsert took.
-    s.caches.push_back(std::make_unique<sql::RewriteCache>(config.rewrite_cache_entries, !config.journal_file.empty()));
+    s.caches.push_back(std::make_unique<sql::RewriteCache>(config.rewrite_cache_entries, config.journal_enabled()));
     s.guards.push_back(asio::make_work_guard(*s.contexts.back()));
   }
   s.client_tls = make_client_tls(config);

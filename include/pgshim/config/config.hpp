@@ -110,6 +110,14 @@ struct Config {
   std::string journal_file;
   journal::FsyncPolicy journal_fsync = journal::FsyncPolicy::Interval;
   std::uint64_t journal_max_bytes = 0;  // rotate past this size; 0: never
+  // `journal: postgres`, `journal: {backend: postgres, schema: NAME}` or
+  // `--journal postgres:[NAME]`: the journal is the table NAME.journal of the
+  // upstream database (default schema pgshim, created by `pgshim journal
+  // init`, never by the proxy), written through the monitor login off the
+  // client path (journal/pg_writer.hpp). journal_file is empty then.
+  bool journal_postgres = false;
+  std::string journal_schema = "pgshim";
+  [[nodiscard]] bool journal_enabled() const noexcept { return journal_postgres || !journal_file.empty(); }
   // After a pending column appears, its writes are journaled as observed for
   // this long (`--journal-observe`, `journal.observe`): backfill then knows
   // which rows the application wrote since. 0: not at all.

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "pgshim/journal/record.hpp"
+#include "pgshim/journal/sink.hpp"
 
 namespace pgshim::journal {
 
@@ -39,25 +40,25 @@ struct WriterOptions {
   std::uint64_t max_bytes = 0;  // 0: never rotate
 };
 
-class Writer {
+class Writer final : public Sink {
  public:
   // Opens (creating, mode 0600) and repairs a torn last line. Throws
   // std::runtime_error naming the path and the system's reason.
   explicit Writer(WriterOptions options);
-  ~Writer();
+  ~Writer() override;
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
   // Fills in replica, boot, seq and (when 0) time_unix_ms, then appends.
   // Returns false when the line could not be written (the reason is kept in
   // last_error()); the next append tries again.
-  bool append(Record record);
+  bool append(Record record) override;
 
-  [[nodiscard]] const std::string& replica() const noexcept { return options_.replica; }
+  [[nodiscard]] const std::string& replica() const noexcept override { return options_.replica; }
   [[nodiscard]] std::uint64_t boot() const noexcept { return boot_; }
   [[nodiscard]] std::uint64_t written() const;
   [[nodiscard]] std::uint64_t failures() const;
-  [[nodiscard]] std::string last_error() const;
+  [[nodiscard]] std::string last_error() const override;
 
  private:
   void open_file();  // throws

@@ -18,6 +18,7 @@ namespace pgshim::config {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::ScopedEnv;
@@ -856,6 +857,74 @@ TEST(ConfigSslMode, RoundTrips) {
     const Upstream up = parse_upstream(std::string("host=h sslrootcert=/ca sslmode=") + to_string(mode));
     EXPECT_EQ(up.sslmode, mode) << to_string(mode);
   }
+}
+
+// ---- journal: postgres --------------------------------------------------------------
+
+struct JournalBackendCase {
+  std::string name;
+  std::vector<std::string> args;  // "FILE" is replaced by a YAML file holding `yaml`
+  std::string yaml;
+  bool postgres = false;
+  std::string schema;
+  std::string file;
+};
+
+class JournalBackend : public ConfigTest, public ::testing::WithParamInterface<JournalBackendCase> {};
+
+// The table is `journal: postgres`, `{backend: postgres, schema}` or
+// `--journal postgres:[SCHEMA]`; anything else stays a file; the last one given wins.
+TEST_P(JournalBackend, Parsed) {
+  std::vector<std::string> args = GetParam().args;
+  for (auto& a : args) {
+    if (a == "FILE") a = dir_.write("j.yaml", "upstream: postgres://u@h/db\n" + GetParam().yaml);
+  }
+  const Config c = parse_command_line(args).config;
+  EXPECT_EQ(c.journal_postgres, GetParam().postgres);
+  EXPECT_EQ(c.journal_schema, GetParam().schema);
+  EXPECT_EQ(c.journal_file, GetParam().file);
+  EXPECT_EQ(c.journal_enabled(), GetParam().postgres || !GetParam().file.empty());
+  EXPECT_NO_THROW(validate(c));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Config, JournalBackend,
+    ::testing::Values(
+        JournalBackendCase{"YamlBare", {"--config", "FILE"}, "journal: postgres\n", true, "pgshim", ""},
+        JournalBackendCase{"YamlSchemaSuffix", {"--config", "FILE"}, "journal: postgres:audit\n", true, "audit", ""},
+        JournalBackendCase{"YamlMap", {"--config", "FILE"}, "journal:\n  backend: postgres\n  schema: ops\n", true,
+                           "ops", ""},
+        JournalBackendCase{"YamlFileBackend", {"--config", "FILE"}, "journal:\n  backend: file\n  path: /tmp/j\n",
+                           false, "pgshim", "/tmp/j"},
+        JournalBackendCase{"YamlDotSlashIsAFile", {"--config", "FILE"}, "journal: ./postgres\n", false, "pgshim",
+                           "./postgres"},
+        JournalBackendCase{"FlagDefaultSchema", {"--upstream", "postgres://u@h/db", "--journal", "postgres:"}, "", true,
+                           "pgshim", ""},
+        JournalBackendCase{"FlagSchema", {"--upstream", "postgres://u@h/db", "--journal", "postgres:Audit Trail"}, "",
+                           true, "Audit Trail", ""},
+        JournalBackendCase{"FlagBareIsAFile", {"--upstream", "postgres://u@h/db", "--journal", "postgres"}, "", false,
+                           "pgshim", "postgres"},
+        JournalBackendCase{"FlagOverridesYamlFile", {"--config", "FILE", "--journal", "postgres:"},
+                           "journal: /var/j.jsonl\n", true, "pgshim", ""},
+        JournalBackendCase{"FlagFileOverridesYamlTable", {"--config", "FILE", "--journal", "/var/j.jsonl"},
+                           "journal: postgres\n", false, "pgshim", "/var/j.jsonl"}),
+    case_name<JournalBackendCase>);
+
+TEST_F(ConfigTest, JournalBackendErrorsNameTheOption) {
+  const std::string bad = dir_.write("b.yaml", "upstream: postgres://u@h/db\njournal:\n  backend: kafka\n");
+  EXPECT_THAT(error_of([&] { (void)parse_command_line({"--config", bad}); }),
+              AllOf(HasSubstr("b.yaml:3"), HasSubstr("journal.backend"), HasSubstr("expected file or postgres")));
+  const std::string both =
+      dir_.write("p.yaml", "upstream: postgres://u@h/db\njournal:\n  backend: postgres\n  path: /tmp/j\n");
+  EXPECT_THAT(error_of([&] { (void)parse_command_line({"--config", both}); }),
+              AllOf(HasSubstr("journal.path"), HasSubstr("a table, not a file")));
+  const Config long_name =
+      parse_command_line({"--upstream", "postgres://u@h/db", "--journal", "postgres:" + std::string(64, 's')}).config;
+  EXPECT_THAT(error_of([&] { validate(long_name); }), HasSubstr("journal.schema"));
+  // backfill: auto takes the table as its journal.
+  const Config auto_table =
+      parse_command_line({"--upstream", "postgres://u@h/db", "--journal", "postgres:", "--auto-backfill"}).config;
+  EXPECT_NO_THROW(validate(auto_table));
 }
 
 }  // namespace

@@ -49,12 +49,20 @@ if [[ $have_upstream -eq 0 ]]; then
   args+=(--upstream "postgres://pgshim_scram:scram-pass@127.0.0.1:$PGSANDBOX_PORT/app?sslmode=disable")
   have_pending=0
   have_metrics=0
+  have_journal=0
   for a in "${args[@]}"; do
     [[ $a == --pending* ]] && have_pending=1
     [[ $a == --metrics-listen* ]] && have_metrics=1
+    [[ $a == --journal* ]] && have_journal=1
   done
   [[ $have_pending -eq 0 ]] && args+=(--pending environments.last_error:text:20250804020810_add_last_error_to_environments)
   [[ $have_metrics -eq 0 ]] && args+=(--metrics-listen 127.0.0.1:9930)
+  # The demo journals the dropped values and puts them back once the column
+  # exists (`pgshim backfill` does the same by hand).
+  if [[ $have_journal -eq 0 ]]; then
+    mkdir -p "$sandbox/journal"
+    args+=(--journal "$sandbox/journal/demo.jsonl" --auto-backfill)
+  fi
   listen=127.0.0.1:6432
   for ((i = 0; i < ${#args[@]}; i++)); do
     [[ ${args[$i]} == --listen || ${args[$i]} == -l ]] && listen=${args[$((i + 1))]}
@@ -72,8 +80,11 @@ if [[ $have_upstream -eq 0 ]]; then
     psql 'postgresql://pgshim_scram:scram-pass@$listen/app' \\
       -c "insert into environments (id, name, user_id, last_error) values ('env_9', 'demo', 'user_1', 'boom') returning id, last_error"
     curl -s http://127.0.0.1:9930/status
-  Apply the migration and watch pgshim step aside:
+  Apply the migration and watch pgshim step aside, then put back what it dropped:
     psql 'postgresql://pgshim_scram:scram-pass@127.0.0.1:$PGSANDBOX_PORT/app' -c 'alter table environments add column last_error text'
+    psql 'postgresql://pgshim_scram:scram-pass@$listen/app' -c "select id, last_error from environments where id = 'env_9'"
+  (the journal of dropped values is in $sandbox/journal; --auto-backfill applied it:
+   `pgshim backfill --journal DIR --upstream URL` does the same by hand)
   Ctrl-C stops pgshim and the embedded server.
 
 MSG

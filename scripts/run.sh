@@ -83,8 +83,8 @@ if [[ $have_upstream -eq 0 ]]; then
   Apply the migration and watch pgshim step aside, then put back what it dropped:
     psql 'postgresql://pgshim_scram:scram-pass@127.0.0.1:$PGSANDBOX_PORT/app' -c 'alter table environments add column last_error text'
     psql 'postgresql://pgshim_scram:scram-pass@$listen/app' -c "select id, last_error from environments where id = 'env_9'"
-  (the journal of dropped values is in $sandbox/journal; --auto-backfill applied it:
-   `pgshim backfill --journal DIR --upstream URL` does the same by hand)
+  (the journal of dropped values is in $sandbox/journal; --auto-backfill applied it,
+   and "pgshim backfill --journal $sandbox/journal --upstream URL" does the same by hand)
   Ctrl-C stops pgshim and the embedded server.
 
 MSG

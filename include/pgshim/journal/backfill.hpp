@@ -47,12 +47,14 @@ struct UniqueKey {
   std::string name;  // the index, as regclass prints it
   std::vector<std::string> columns;
   std::vector<std::uint32_t> types;  // each column's type OID
+  std::vector<std::string> type_names;  // each column's type as format_type prints it
 };
 
 // What the catalog says about a target (backfill_pg.cpp reads it).
 struct TargetFacts {
   bool column_exists = false;
   std::uint32_t type = 0;  // the column's type OID
+  std::string type_name;   // as format_type prints it (`text`, `"EnvironmentStatus"`)
   // What a row the migration added the column to holds: "" for NULL, else the
   // column's default as pg_get_expr prints it.
   std::string default_expr;

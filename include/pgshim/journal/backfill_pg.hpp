@@ -2,9 +2,10 @@
 // The database half of `pgshim backfill` (backfill.hpp has the rules): read
 // what the catalog says about each target, then run a plan in batches.
 //
-// Per planned value, one statement: lock the row (FOR UPDATE), see whether it
-// already holds the value, and update it only while its column still holds
-// what the migration put there (NULL or the constant default) —
+// Per batch, table and key, one set-based statement (per value when the value
+// or key is a client's binary parameter): lock each row (FOR UPDATE), see
+// whether it already holds its value, and update it only while its column
+// still holds what the migration put there (NULL or the constant default) —
 //   same value            -> already (a re-run, or the app wrote it again)
 //   untouched             -> applied
 //   anything else         -> newer (the application wrote it since: kept)

@@ -206,7 +206,7 @@ TEST(Backfill, AGeneratedKeyIsLearnedFromReturning) {
                         " user=pgshim_scram password=scram-pass sslmode=disable");
     ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK) << PQerrorMessage(conn.get());
     const char* insert = "INSERT INTO tickets (title, last_error) VALUES ($1, $2) RETURNING id, title";
-    const std::array<const char*, 2> text{"text result", "first"};
+    const std::array<const char*, 2> text{"text result", "fi\"r\\st"};  // quotes and backslashes survive
     Result a(PQexecParams(conn.get(), insert, 2, nullptr, text.data(), nullptr, nullptr, 0));
     ASSERT_EQ(PQresultStatus(a.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(a.get());
     ASSERT_EQ(PQnfields(a.get()), 2);
@@ -227,7 +227,7 @@ TEST(Backfill, AGeneratedKeyIsLearnedFromReturning) {
   EXPECT_EQ(counts(run), "applied=3 already=0 superseded=0 newer=0 gone=0 unrecoverable=0 torn=0 invalid=0 errors=0")
       << run.out;
   EXPECT_EQ(query_value(direct.get(), "SELECT string_agg(id || '=' || last_error, ',' ORDER BY id) FROM tickets"),
-            "1=first,2=second,3=third");
+            "1=fi\"r\\st,2=second,3=third");
 }
 
 TEST(Backfill, WhatCannotBeAppliedIsReportedAndTheRestApplied) {

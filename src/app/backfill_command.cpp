@@ -171,7 +171,7 @@ void print_text(const Options& o, const journal::Run& run) {
   for (const auto& outcome : run.outcomes) {
     if (outcome.result != journal::Result::Error) continue;
     out << "  error  " << where(read, outcome.planned->record) << "  " << label(outcome.planned->target) << " where "
-        << row_key(*outcome.planned) << ": " << outcome.error << "\n";
+        << row_key(*outcome.planned) << ": " << (o.show_values ? outcome.detail : outcome.error) << "\n";
   }
   out << "Summary: " << c.applied << (o.dry_run ? " to apply" : " applied") << ", " << c.already
       << " already there, " << c.superseded << " superseded by a later write, " << c.newer
@@ -212,7 +212,8 @@ void print_json(const Options& o, const journal::Run& run) {
   for (const auto& outcome : run.outcomes) {
     if (outcome.result != journal::Result::Error) continue;
     w.begin_object().member("kind", "error").member("at", where(read, outcome.planned->record));
-    w.member("column", label(outcome.planned->target)).member("reason", outcome.error).end_object();
+    w.member("column", label(outcome.planned->target));
+    w.member("reason", o.show_values ? outcome.detail : outcome.error).end_object();
   }
   w.end_array();
   w.end_object();

@@ -32,14 +32,6 @@ Observability::Observability(const config::Config& config, const proxy::Stats& s
   sources.bytes_client_to_server = [this] { return static_cast<double>(stats_.bytes_client_to_server.load()); };
   sources.bytes_server_to_client = [this] { return static_cast<double>(stats_.bytes_server_to_client.load()); };
   metrics_ = std::make_unique<metrics::PgshimMetrics>(registry_, std::move(sources));
-  registry_.collector(metrics::MetricType::Gauge, "pgshim_migration_failed",
-                      "1 for each migration its tool records as failed (possibly half applied), with --migrations.",
-                      {"migration"}, [this] {
-                        std::vector<metrics::Sample> samples;
-                        std::lock_guard lock(not_mitigated_mutex_);
-                        for (const auto& name : failed_migrations_) samples.push_back({{name}, 1.0});
-                        return samples;
-                      });
   registry_.collector(metrics::MetricType::Counter, "pgshim_login_failures_total",
                       "Logins refused by pgshim in auth mode proxy, by reason.", {"reason"}, [this] {
                         std::vector<metrics::Sample> samples;
@@ -175,6 +167,7 @@ void Observability::stop() {
 }
 
 void Observability::set_failed_migrations(std::vector<std::string> names) {
+  metrics_->set_failed_migrations(names);
   std::lock_guard lock(not_mitigated_mutex_);
   failed_migrations_ = std::move(names);
 }

@@ -187,6 +187,14 @@ std::vector<Outcome> run_batch(PgDatabase& db, const Plan& plan, std::size_t sta
 
 }  // namespace
 
+std::string without_values(std::string_view message) {
+  for (const std::string_view cut : {std::string_view(" DETAIL:"), std::string_view(": \"")}) {
+    const std::size_t at = message.find(cut);
+    if (at != std::string_view::npos) message = message.substr(0, at);
+  }
+  return std::string(message);
+}
+
 std::string_view to_string(Result result) noexcept {
   switch (result) {
     case Result::Applied: return "applied";
@@ -262,7 +270,7 @@ std::vector<Outcome> apply(PgDatabase& db, const Plan& plan, const ApplyOptions&
           exec(db, options.dry_run ? "ROLLBACK" : "COMMIT");
         } catch (const migrations::MigrationError& e) {
           exec(db, "ROLLBACK");
-          done.push_back(Outcome{&plan.apply[i], Result::Error, e.what()});
+          done.push_back(Outcome{&plan.apply[i], Result::Error, without_values(e.what()), e.what()});
         }
       }
     }

@@ -62,6 +62,14 @@ PgshimMetrics::PgshimMetrics(Registry& registry, ConnectionSources sources)
   // The pending columns' state, one 0/1 series per state (the "state set"
   // convention) plus the plain `missing` gauge alert rules use.
   const std::vector<std::string> column_labels = {"schema", "table", "column", "migration"};
+  registry.collector(MetricType::Gauge, "pgshim_migration_failed",
+                     "1 for each migration its tool records as failed (possibly half applied), with --migrations.",
+                     {"migration"}, [this] {
+                       std::vector<Sample> out;
+                       const std::lock_guard lock(snapshot_mutex_);
+                       for (const auto& name : failed_migrations_) out.push_back(Sample{{name}, 1.0});
+                       return out;
+                     });
   registry.collector(MetricType::Gauge, "pgshim_pending_column_missing",
                      "1 while the pending column is known to be missing from the database, else 0.", column_labels,
                      [this] {
@@ -143,6 +151,11 @@ PgshimMetrics::PgshimMetrics(Registry& registry, ConnectionSources sources)
                            Sample{{"server_to_client"}, s2c ? s2c() : 0.0},
                        };
                      });
+}
+
+void PgshimMetrics::set_failed_migrations(std::vector<std::string> names) {
+  const std::lock_guard lock(snapshot_mutex_);
+  failed_migrations_ = std::move(names);
 }
 
 void PgshimMetrics::set_snapshot(std::shared_ptr<const schema::Snapshot> snapshot) {

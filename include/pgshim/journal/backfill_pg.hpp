@@ -36,8 +36,15 @@ enum class Result { Applied, Already, Newer, Gone, Error };
 struct Outcome {
   const Planned* planned = nullptr;
   Result result = Result::Error;
-  std::string error;  // Result::Error: the server's message
+  // Result::Error: the server's message without what may quote the value
+  // (a DETAIL line, a quoted input after a colon), fit for logs...
+  std::string error;
+  std::string detail;  // ...and whole (`pgshim backfill --show-values`)
 };
+
+// `message` without the parts of a PostgreSQL error that can quote a value
+// clients wrote: from " DETAIL:" on, and from the first `: "` on.
+[[nodiscard]] std::string without_values(std::string_view message);
 
 struct ApplyOptions {
   bool dry_run = false;  // classify only: every batch is rolled back

@@ -39,6 +39,9 @@ class PgshimMetrics {
   // whenever the watcher publishes one. Columns that left the configuration
   // disappear from /metrics with the snapshot that dropped them.
   void set_snapshot(std::shared_ptr<const schema::Snapshot> snapshot);
+  // Migrations their tool records as failed (`--migrations`), exported as
+  // pgshim_migration_failed{migration} 1. Any thread.
+  void set_failed_migrations(std::vector<std::string> names);
 
   // Statements rewritten because they mention a missing column.
   // Labels: table, column, kind (the statement kind or edit the rewriter made).
@@ -81,6 +84,7 @@ class PgshimMetrics {
  private:
   std::mutex snapshot_mutex_;
   std::shared_ptr<const schema::Snapshot> snapshot_;
+  std::vector<std::string> failed_migrations_;  // under snapshot_mutex_
 };
 
 }  // namespace pgshim::metrics

@@ -178,3 +178,20 @@ TEST(BackfillPlan, ExcludedReferencesAreRecognisedAsWritten) {
 
 }  // namespace
 }  // namespace pgshim::journal
+
+#include "pgshim/journal/backfill_pg.hpp"
+
+namespace pgshim::journal {
+namespace {
+
+TEST(BackfillMessages, ServerErrorsLoseWhatMayQuoteAValue) {
+  EXPECT_EQ(without_values(R"(query failed: ERROR:  invalid input syntax for type integer: "secret")"),
+            "query failed: ERROR:  invalid input syntax for type integer");
+  EXPECT_EQ(without_values("query failed: ERROR:  new row violates check constraint \"c\" DETAIL:  Failing row contains (secret)."),
+            "query failed: ERROR:  new row violates check constraint \"c\"");
+  EXPECT_EQ(without_values("query failed: ERROR:  value too long for type character varying(5)"),
+            "query failed: ERROR:  value too long for type character varying(5)");
+}
+
+}  // namespace
+}  // namespace pgshim::journal

@@ -322,6 +322,9 @@ void print_text(const Report& r) {
         break;
     }
     out << "\n";
+    if (!u.failure.empty()) {
+      out << "  the tool recorded: " << indent(u.failure, std::string(kPad)).substr(kPad.size()) << "\n";
+    }
     if (m.changes.empty()) out << "  (no statements)  " << u.migration.path << "\n";
     for (const auto& ch : m.changes) {
       std::string tag(label(ch.verdict));
@@ -364,6 +367,7 @@ void write_json(const Report& r, const std::string& history_table) {
     w.begin_object();
     w.member("name", u.migration.name);
     w.member("state", migrations::to_string(u.state));
+    if (!u.failure.empty()) w.member("failure", u.failure);
     w.member("path", u.migration.path);
     w.member("blocking", m.blocking);
     // Earlier fields first, in the order earlier versions wrote them.
@@ -489,8 +493,9 @@ void print_github(const Report& r) {
       case migrations::MigrationState::Failed: {
         const std::size_t line = m.changes.empty() ? 1 : m.changes.front().line;
         gh_command("error", path, line, "pgshim check: migration failed",
-                   u.migration.name + " is recorded as failed or unfinished; it may be half applied. "
-                                      "Fix it, then apply with: " + r.apply_command);
+                   u.migration.name + " is recorded as failed or unfinished; it may be half applied" +
+                       (u.failure.empty() ? std::string() : " (" + u.failure + ")") +
+                       ". Fix it, then apply with: " + r.apply_command);
         break;
       }
       case migrations::MigrationState::Pending:

@@ -135,9 +135,9 @@ MigrationsReport apply_migrations(config::Config& config) {
       if (u.state != migrations::MigrationState::Failed) continue;
       report.failed_migrations.push_back(u.migration.name);
       spdlog::error("migration {} is recorded as FAILED by {} ({}): it may be half applied; its ADD COLUMNs are "
-                    "mitigated like pending ones until it is resolved and applied (`pgshim check` says how)",
+                    "mitigated like pending ones until it is resolved and applied (`pgshim check` says how){}{}",
                     u.migration.name, config.migrations_tool.empty() ? "its tool" : config.migrations_tool,
-                    u.migration.path);
+                    u.migration.path, u.failure.empty() ? "" : "; the tool recorded: ", u.failure);
     }
   } catch (const std::exception& e) {
     spdlog::error("migrations {}: cannot read which migrations are pending: {}", config.migrations_dir, e.what());

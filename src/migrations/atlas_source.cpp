@@ -202,4 +202,30 @@ std::optional<MigrationSource::AppliedTimes> AtlasSource::applied_at(Database& d
   return out;
 }
 
+std::map<std::string, std::string> AtlasSource::failure_details(Database& db) const {
+  std::string table = table_;
+  if (!detail::table_exists(db, table)) {
+    if (table_ != kDefaultTable || !detail::table_exists(db, std::string(kSchemaBoundTable))) return {};
+    table = kSchemaBoundTable;
+  }
+  // Atlas keeps the error and the statement that failed on the partial revision.
+  const auto rows = db.query("SELECT version, error, error_stmt FROM " + detail::quote_table(table) +
+                                 " WHERE version <> $1 AND (coalesce(error, '') <> '' OR coalesce(error_stmt, '') <> '')",
+                             {std::string(kCloudIdentifier)});
+  std::map<std::string, std::string> by_version;
+  for (const auto& row : rows) {
+    if (row.size() != 3 || !row[0]) continue;
+    std::string text;
+    if (row[1] && !row[1]->empty()) text = "error: " + *row[1];
+    if (row[2] && !row[2]->empty()) text += (text.empty() ? "" : "; ") + std::string("statement: ") + *row[2];
+    by_version[*row[0]] = std::move(text);
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& f : atlas_files(dir_)) {
+    const auto it = by_version.find(f.version);
+    if (it != by_version.end()) out[stem(f.name)] = it->second;
+  }
+  return out;
+}
+
 }  // namespace pgshim::migrations

@@ -173,6 +173,9 @@ std::vector<UnappliedMigration> unapplied_migrations(const MigrationSource& sour
   // Read the files first: a bad directory is reported before any connection work.
   std::vector<Migration> all = source.list();
   const auto states = source.recorded(db);
+  const bool any_failed = std::any_of(states.begin(), states.end(),
+                                      [](const auto& s) { return s.second == MigrationState::Failed; });
+  const auto details = any_failed ? source.failure_details(db) : std::map<std::string, std::string>();
   std::vector<UnappliedMigration> out;
   for (auto& m : all) {
     const auto it = states.find(m.name);
@@ -181,9 +184,14 @@ std::vector<UnappliedMigration> unapplied_migrations(const MigrationSource& sour
       case MigrationState::Applied:
         break;
       case MigrationState::Pending:
-      case MigrationState::Failed:
-        out.push_back(UnappliedMigration{std::move(m), state});
+        out.push_back(UnappliedMigration{std::move(m), state, {}});
         break;
+      case MigrationState::Failed: {
+        const auto d = details.find(m.name);
+        std::string failure = d == details.end() ? std::string() : d->second;
+        out.push_back(UnappliedMigration{std::move(m), state, std::move(failure)});
+        break;
+      }
     }
   }
   return out;
@@ -273,6 +281,21 @@ std::map<std::string, MigrationState> PrismaSource::recorded(Database& db) const
     } else if (row[2].value_or("f") == "t") {
       out[*row[0]] = MigrationState::Failed;
     }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> PrismaSource::failure_details(Database& db) const {
+  const auto exists = db.query("SELECT to_regclass($1) IS NOT NULL", {"_prisma_migrations"});
+  if (exists.empty() || exists[0].empty() || exists[0][0].value_or("f") != "t") return {};
+  // Prisma writes the failed attempt's error (with the statement) into logs.
+  const auto rows = db.query(
+      "SELECT migration_name, logs FROM _prisma_migrations WHERE finished_at IS NULL AND rolled_back_at IS NULL "
+      "AND coalesce(logs, '') <> '' ORDER BY started_at",
+      {});
+  std::map<std::string, std::string> out;
+  for (const auto& row : rows) {
+    if (row.size() == 2 && row[0] && row[1]) out[*row[0]] = *row[1];
   }
   return out;
 }

@@ -64,6 +64,7 @@ class AtlasSource final : public MigrationSource {
   [[nodiscard]] std::map<std::string, MigrationState> recorded(Database& db) const override;
   // Executed_at of each finished revision (versions below the first revision: none).
   [[nodiscard]] std::optional<AppliedTimes> applied_at(Database& db) const override;
+  [[nodiscard]] std::map<std::string, std::string> failure_details(Database& db) const override;
 
  private:
   std::string dir_;

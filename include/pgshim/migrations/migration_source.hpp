@@ -95,6 +95,14 @@ class MigrationSource {
     (void)db;
     return std::nullopt;
   }
+  // What the tool recorded about each failed migration, by name, where it
+  // records anything: Atlas `error` and `error_stmt`, Prisma `logs`. Empty
+  // for the others (Flyway, golang-migrate, sqitch keep only that it failed).
+  // A missing table is an empty map. Throws MigrationError on a failed query.
+  [[nodiscard]] virtual std::map<std::string, std::string> failure_details(Database& db) const {
+    (void)db;
+    return {};
+  }
 };
 
 // The migration tools pgshim can read.
@@ -142,6 +150,7 @@ inline constexpr Tool kAllTools[] = {Tool::Prisma,  Tool::Flyway,    Tool::Golan
 struct UnappliedMigration {
   Migration migration;
   MigrationState state = MigrationState::Pending;  // Pending or Failed, never Applied
+  std::string failure;  // Failed: what the tool recorded (failure_details), may be empty
 };
 
 // The migrations of `source` that `db` does not record as applied, in order.

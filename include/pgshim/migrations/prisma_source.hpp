@@ -34,6 +34,7 @@ class PrismaSource final : public MigrationSource {
   [[nodiscard]] std::map<std::string, MigrationState> recorded(Database& db) const override;
   // Max(finished_at) of the rows that finished and were not rolled back.
   [[nodiscard]] std::optional<AppliedTimes> applied_at(Database& db) const override;
+  [[nodiscard]] std::map<std::string, std::string> failure_details(Database& db) const override;
 
   [[nodiscard]] const std::string& dir() const noexcept { return dir_; }
 

@@ -565,6 +565,14 @@ TEST_P(FailedRecords, FailedMigrationIsReportedFailedAndStillMitigated) {
   EXPECT_EQ(pending_states(r), expected_states(c, "failed")) << r.out;
   EXPECT_EQ(python_on_json(r.out, "print(' '.join(c['column'] for c in d['pending'][0]['mitigated']))").out,
             "last_error\n");
+  // Where the tool records why (Atlas: error and error_stmt), check says it.
+  if (c.tool == std::string("atlas")) {
+    EXPECT_EQ(python_on_json(r.out, "print(d['pending'][0]['failure'].startswith('error: pq: canceling statement due to "
+                                    "lock timeout; statement: '))")
+                  .out,
+              "True\n")
+        << r.out;
+  }
   // Only mitigated columns in it, yet it blocks --fail-on unmitigated: it may be half applied.
   EXPECT_EQ(python_on_json(r.out, "print(d['failed_count'], d['pending'][0]['blocking'], d['pending'][1]['blocking'])")
                 .out,

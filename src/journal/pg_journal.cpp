@@ -13,7 +13,6 @@ namespace {
 
 using migrations::PgDatabase;
 
-constexpr char kHexDigits[] = "0123456789abcdef";
 constexpr std::uint32_t kTextOid = 25;
 constexpr std::uint32_t kInt8Oid = 20;
 constexpr std::uint32_t kByteaOid = 17;
@@ -25,42 +24,8 @@ constexpr const char* kColumns =
     "replica, boot, seq, time_unix_ms, execution, row_index, table_schema, table_name, column_name, kind, "
     "value_form, value_text, value_bytes, key, observed";
 
-std::string to_hex(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const unsigned char c : bytes) {
-    out.push_back(kHexDigits[c >> 4]);
-    out.push_back(kHexDigits[c & 15]);
-  }
-  return out;
-}
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> from_hex(std::string_view text) {
-  if (text.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int hi = hex_digit(text[i]);
-    const int lo = hex_digit(text[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
-
-std::optional<Form> parse_form(std::string_view name) noexcept {
-  for (const Form f : {Form::Null, Form::Text, Form::Binary, Form::Expression, Form::Unknown}) {
-    if (to_string(f) == name) return f;
-  }
-  return std::nullopt;
-}
+std::string to_hex(std::string_view bytes) { return to_hex_digits(bytes); }
+std::optional<std::string> from_hex(std::string_view text) { return from_hex_digits(text); }
 
 PgDatabase::Param text_param(std::string value) { return PgDatabase::Param{std::move(value), kTextOid, false}; }
 PgDatabase::Param int_param(std::int64_t value) { return PgDatabase::Param{std::to_string(value), kInt8Oid, false}; }

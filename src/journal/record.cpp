@@ -8,43 +8,12 @@ namespace pgshim::journal {
 namespace json = boost::json;
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-std::string to_hex(std::string_view bytes) {
-  std::string out = "\\x";
-  out.reserve(2 + bytes.size() * 2);
-  for (const unsigned char c : bytes) {
-    out.push_back(kHexDigits[c >> 4]);
-    out.push_back(kHexDigits[c & 15]);
-  }
-  return out;
-}
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// The journal's binary values: PostgreSQL's bytea text form, `\x` + hex.
+std::string to_hex(std::string_view bytes) { return "\\x" + to_hex_digits(bytes); }
 
 std::optional<std::string> from_hex(std::string_view text) {
-  if (text.substr(0, 2) != "\\x" || text.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 2 - 1);
-  for (std::size_t i = 2; i < text.size(); i += 2) {
-    const int hi = hex_digit(text[i]);
-    const int lo = hex_digit(text[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
-
-std::optional<Form> parse_form(std::string_view name) noexcept {
-  for (const Form f : {Form::Null, Form::Text, Form::Binary, Form::Expression, Form::Unknown}) {
-    if (to_string(f) == name) return f;
-  }
-  return std::nullopt;
+  if (text.substr(0, 2) != "\\x") return std::nullopt;
+  return from_hex_digits(text.substr(2));
 }
 
 json::value value_json(const Value& v) {
@@ -120,6 +89,43 @@ std::string shortest(double d) {
 }
 
 }  // namespace
+
+std::string to_hex_digits(std::string_view bytes) {
+  static constexpr char kHexDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const unsigned char c : bytes) {
+    out.push_back(kHexDigits[c >> 4]);
+    out.push_back(kHexDigits[c & 15]);
+  }
+  return out;
+}
+
+std::optional<std::string> from_hex_digits(std::string_view hex) {
+  const auto digit = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = digit(hex[i]);
+    const int lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+std::optional<Form> parse_form(std::string_view name) noexcept {
+  for (const Form f : {Form::Null, Form::Text, Form::Binary, Form::Expression, Form::Unknown}) {
+    if (to_string(f) == name) return f;
+  }
+  return std::nullopt;
+}
 
 std::string_view to_string(Form form) noexcept {
   switch (form) {

@@ -46,6 +46,13 @@ enum class Form {
 };
 
 [[nodiscard]] std::string_view to_string(Form form) noexcept;
+// The spelling to_string gives -> the Form; nullopt for anything else.
+[[nodiscard]] std::optional<Form> parse_form(std::string_view name) noexcept;
+
+// Raw bytes as lower-case hex digits (no `\x`) and back; nullopt when `hex`
+// is not an even number of hex digits.
+[[nodiscard]] std::string to_hex_digits(std::string_view bytes);
+[[nodiscard]] std::optional<std::string> from_hex_digits(std::string_view hex);
 
 struct Value {
   Form form = Form::Null;

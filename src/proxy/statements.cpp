@@ -1085,6 +1085,12 @@ FilterAction StatementState::on_row_description(const wire::MessageView& message
   if (wire::parse_row_description(message.body, rd) || rd.fields.size() < sql::HiddenReturning::kColumns) {
     return FilterAction::Forward;
   }
+  if (rd.fields.size() == sql::HiddenReturning::kColumns) {
+    // Only pgshim's: the client asked for no RETURNING. A Describe gets the
+    // NoData it would have got; a simple Query's statement sends nothing.
+    replacement = simple ? std::string() : wire::build_no_data();
+    return FilterAction::Replace;
+  }
   rd.fields.resize(rd.fields.size() - sql::HiddenReturning::kColumns);
   replacement = wire::build_row_description(rd.fields);
   return FilterAction::Replace;
@@ -1102,7 +1108,8 @@ FilterAction StatementState::on_data_row(const wire::MessageView& message, std::
   // text reads the same either way.
   learn_row(units_done_ + 1, commands_in_unit_, row.values[n - 2], row.values[n - 1]);
   row.values.resize(n - sql::HiddenReturning::kColumns);
-  replacement = wire::build_data_row(row.values);
+  // Only pgshim's columns: the client asked for no rows.
+  replacement = row.values.empty() ? std::string() : wire::build_data_row(row.values);
   return FilterAction::Replace;
 }
 

@@ -305,8 +305,21 @@ const Columns* Analyzer::insert(const PgQuery__InsertStmt& s, const Scope* paren
 // ran; RETURNING tells both, so pgshim asks for them there.
 void Analyzer::hide_row_in_returning(const PgQuery__InsertStmt& s, const RangeEntry& target, bool single_row,
                                      std::size_t values_before, bool top) {
-  if (!hide_written_rows_ || blocked() || !top || !top_level_dml_ || !single_row || s.n_returning_list == 0) return;
+  if (!hide_written_rows_ || blocked() || !top || !top_level_dml_ || !single_row) return;
   if (dropped_values_.size() == values_before) return;  // nothing of this INSERT is journaled
+  const std::string ref = quote_ident(target.refname);
+  const std::string columns = "pg_catalog.row_to_json(" + ref + ")::text AS \"pgshim_row\", (" + ref +
+                              ".xmax OPERATOR(pg_catalog.=) 0) AS \"pgshim_inserted\"";
+  if (s.n_returning_list == 0) {
+    // No RETURNING of the client's: one of pgshim's own, answered with
+    // exactly its two columns, which the proxy removes whole (the client
+    // gets NoData / no rows, as it asked).
+    if (stmt_end_tok_ == 0 || stmt_end_tok_ > tokens_.size()) return;
+    const std::size_t end = static_cast<std::size_t>(tokens_[stmt_end_tok_ - 1].end);
+    add_edit(end, end, " RETURNING " + columns);
+    hidden_returning_.push_back(HiddenReturning{stmt_index_});
+    return;
+  }
   std::vector<int> starts;
   for (std::size_t i = 0; i < s.n_returning_list; ++i) {
     if (!is(s.returning_list[i], PG_QUERY__NODE__NODE_RES_TARGET)) return;
@@ -314,10 +327,7 @@ void Analyzer::hide_row_in_returning(const PgQuery__InsertStmt& s, const RangeEn
   }
   const std::optional<std::vector<Extent>> items = tokens_.list_items(starts, stmt_end_tok_);
   if (!items || items->empty()) return;  // the journal then lacks the key: said there, the query is not harmed
-  const std::string ref = quote_ident(target.refname);
-  add_edit(items->back().end, items->back().end,
-           ", pg_catalog.row_to_json(" + ref + ")::text AS \"pgshim_row\", (" + ref +
-               ".xmax OPERATOR(pg_catalog.=) 0) AS \"pgshim_inserted\"");
+  add_edit(items->back().end, items->back().end, ", " + columns);
   hidden_returning_.push_back(HiddenReturning{stmt_index_});
 }
 

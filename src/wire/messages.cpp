@@ -301,6 +301,7 @@ std::string build_function_call(const FunctionCall& call) {
 // Sync, Flush, Terminate (F): type and length only.
 std::string build_sync() { return build_empty_message('S'); }
 std::string build_flush() { return build_empty_message('H'); }
+std::string build_no_data() { return build_empty_message(static_cast<char>(BackendType::NoData)); }
 std::string build_terminate() { return build_empty_message('X'); }
 
 // ---- Backend -----------------------------------------------------------------

@@ -128,10 +128,12 @@ struct DroppedValue {
 // that it learns the row a dropped value belongs to: the row as written
 // (`row_to_json(<target>)::text`) and whether the INSERT inserted it or its
 // ON CONFLICT DO UPDATE updated an existing one (`<target>.xmax = 0`). Only
-// for a single-row INSERT ... VALUES that dropped a value and already had a
-// RETURNING list, at the top level of a Query or Parse: the proxy strips
-// these trailing fields from its RowDescription and DataRows, so the client
-// sees its own columns only.
+// for a single-row INSERT ... VALUES that dropped a value, at the top level of
+// a Query or Parse: appended to its RETURNING list, or as a RETURNING of its
+// own when it had none. The proxy strips these two trailing fields from the
+// RowDescription and DataRows (all of them when there are only these two:
+// the client then gets no rows and NoData, as it asked), so the client sees
+// its own columns only.
 struct HiddenReturning {
   std::size_t statement = 0;  // index of the statement in a multi-statement string
   static constexpr std::size_t kColumns = 2;  // the row (text JSON), inserted (bool)

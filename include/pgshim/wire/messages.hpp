@@ -96,6 +96,8 @@ struct FunctionCall {
 
 [[nodiscard]] std::string build_sync();
 [[nodiscard]] std::string build_flush();
+// NoData ('n', B): a Describe's answer for a statement that returns no rows.
+[[nodiscard]] std::string build_no_data();
 [[nodiscard]] std::string build_terminate();
 
 // ---- Backend -----------------------------------------------------------------

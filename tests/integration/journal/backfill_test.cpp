@@ -220,14 +220,29 @@ TEST(Backfill, AGeneratedKeyIsLearnedFromReturning) {
     ASSERT_EQ(PQresultStatus(c.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(c.get());
     ASSERT_EQ(PQnfields(c.get()), 1);
     EXPECT_STREQ(PQgetvalue(c.get(), 0, 0), "3");
+    // No RETURNING of the client's: pgshim's own is answered and removed
+    // whole: the client gets a command status, no rows, and NoData on Describe.
+    Result d(PQexec(conn.get(), "INSERT INTO tickets (title, last_error) VALUES ('no returning', 'fourth')"));
+    ASSERT_EQ(PQresultStatus(d.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(d.get());
+    EXPECT_STREQ(PQcmdTuples(d.get()), "1");
+    Result prepared(PQprepare(conn.get(), "ins", "INSERT INTO tickets (title, last_error) VALUES ($1, $2)", 0, nullptr));
+    ASSERT_EQ(PQresultStatus(prepared.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(prepared.get());
+    Result described(PQdescribePrepared(conn.get(), "ins"));
+    ASSERT_EQ(PQresultStatus(described.get()), PGRES_COMMAND_OK);
+    EXPECT_EQ(PQnfields(described.get()), 0) << "NoData, as without pgshim";
+    const std::array<const char*, 2> fifth{"prepared", "fifth"};
+    Result e(PQexecPrepared(conn.get(), "ins", 2, fifth.data(), nullptr, nullptr, 0));
+    ASSERT_EQ(PQresultStatus(e.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(e.get());
+    EXPECT_EQ(PQntuples(e.get()), 0);
+    EXPECT_STREQ(PQcmdTuples(e.get()), "1");
   }
   exec_ok(direct.get(), "ALTER TABLE tickets ADD COLUMN last_error TEXT");
   const Outcome run = backfill(db, dir.path, {"--format", "json"});
   EXPECT_EQ(run.status, 0) << run.out;
-  EXPECT_EQ(counts(run), "applied=3 already=0 superseded=0 newer=0 gone=0 unrecoverable=0 torn=0 invalid=0 errors=0")
+  EXPECT_EQ(counts(run), "applied=5 already=0 superseded=0 newer=0 gone=0 unrecoverable=0 torn=0 invalid=0 errors=0")
       << run.out;
   EXPECT_EQ(query_value(direct.get(), "SELECT string_agg(id || '=' || last_error, ',' ORDER BY id) FROM tickets"),
-            "1=fi\"r\\st,2=second,3=third");
+            "1=fi\"r\\st,2=second,3=third,4=fourth,5=fifth");
 }
 
 TEST(Backfill, WhatCannotBeAppliedIsReportedAndTheRestApplied) {

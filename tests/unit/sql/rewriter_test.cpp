@@ -52,10 +52,10 @@ TEST(Rewrite, InsertJournalsDroppedValuesPerRow) {
   EXPECT_EQ(r.dropped_parameters[1].type, "pg_catalog.varchar(20)");
 }
 
-// hide_written_rows: a single-row INSERT that dropped a value and returns rows
-// asks for the written row and its branch at the end of RETURNING, and says
-// so; nothing else does (no RETURNING, several rows, EXPLAIN, PREPARE, a CTE,
-// an INSERT that dropped nothing), and without the option nothing changes.
+// hide_written_rows: a single-row INSERT that dropped a value asks for the
+// written row and its branch at the end of its RETURNING (or in one of its
+// own), and says so; nothing else does (several rows, EXPLAIN, PREPARE, a
+// CTE, an INSERT that dropped nothing), and without the option nothing changes.
 TEST(Rewrite, HideWrittenRowsOnlyWhereTheProxyCanStripThem) {
   const MissingSet set = env_set();
   const char* upsert =
@@ -76,8 +76,16 @@ TEST(Rewrite, HideWrittenRowsOnlyWhereTheProxyCanStripThem) {
   ASSERT_EQ(second.hidden_returning.size(), 1U);
   EXPECT_EQ(second.hidden_returning[0].statement, 1U);
 
+  // Without a RETURNING of the client's, pgshim's is its own (stripped whole).
+  const RewriteResult own = rewrite("INSERT INTO environments (id, last_error) VALUES ('a', 'b') ON CONFLICT DO NOTHING",
+                                    set, nullptr, nullptr, true);
+  EXPECT_EQ(own.sql,
+            "INSERT INTO environments (id) VALUES ('a') ON CONFLICT DO NOTHING RETURNING pg_catalog.row_to_json("
+            "\"environments\")::text AS \"pgshim_row\", (\"environments\".xmax OPERATOR(pg_catalog.=) 0) AS "
+            "\"pgshim_inserted\"");
+  ASSERT_EQ(own.hidden_returning.size(), 1U);
+
   for (const char* none : {
-           "INSERT INTO environments (id, last_error) VALUES ('a', 'b')",
            "INSERT INTO environments (id, last_error) VALUES ('a', 'b'), ('c', 'd') RETURNING id",
            "EXPLAIN ANALYZE INSERT INTO environments (id, last_error) VALUES ('a', 'b') RETURNING id",
            "PREPARE p AS INSERT INTO environments (id, last_error) VALUES ($1, $2) RETURNING id",

@@ -884,6 +884,9 @@ Usage:
   pgshim --upstream URL [--listen HOST:PORT] [options]
   pgshim --config FILE [options]
   pgshim rewrite --pending [SCHEMA.]TABLE.COLUMN:TYPE[:MIGRATION] ... 'SQL'
+  pgshim check --migrations DIR --upstream URL      the deploy gate (--help)
+  pgshim backfill --journal PATH... --upstream URL  after the migration (--help)
+  pgshim journal init --upstream URL                the journal table (--help)
 
 Point the application's DATABASE_URL at pgshim's listen address instead of
 the database; everything else in the URL (user, password, database, sslmode)

@@ -326,6 +326,7 @@ void Mitigation::note_appeared(const schema::Snapshot& previous, const schema::S
   }
   if (!changed_set) return;
   if (appeared_.empty()) {
+    observing_.store(false, std::memory_order_release);
     observed_.store(nullptr);
     return;
   }
@@ -336,6 +337,7 @@ void Mitigation::note_appeared(const schema::Snapshot& previous, const schema::S
                "(backfill never restores over them)",
                appeared_.size(), std::chrono::duration_cast<std::chrono::seconds>(journal_observe_).count());
   observed_.store(std::move(o));
+  observing_.store(true, std::memory_order_release);
 }
 
 std::shared_ptr<const schema::Snapshot> Mitigation::current() const noexcept {
@@ -432,6 +434,12 @@ void Mitigation::on_discarded_writes(std::size_t count, std::string_view why) {
     spdlog::warn("journal: {} dropped value(s) not journaled: whether their statement took effect is not known ({})",
                  count, why);
   }
+}
+
+void Mitigation::on_written_early(std::size_t held) {
+  spdlog::warn("journal: a transaction dropped more than {} values: its oldest are journaled before it ends, so a "
+               "rollback of it would leave them in the journal for backfill",
+               held);
 }
 
 void Mitigation::on_intercepted_error(bool replayed, std::string_view why_not) {

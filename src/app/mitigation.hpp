@@ -41,7 +41,11 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   bool report_undefined_column(std::string_view message) override;
   [[nodiscard]] const sql::Prefilter& configured_names() const noexcept override { return generation().names; }
   [[nodiscard]] std::uint32_t type_oid(std::string_view type_name) const noexcept override;
-  [[nodiscard]] std::shared_ptr<const Observed> observed() const noexcept override { return observed_.load(); }
+  // Per statement on every session: the flag spares the shared_ptr's lock
+  // while nothing is observed (almost always).
+  [[nodiscard]] std::shared_ptr<const Observed> observed() const noexcept override {
+    return observing_.load(std::memory_order_acquire) ? observed_.load() : nullptr;
+  }
 
   // proxy::SessionObserver
   void on_rewritten(const sql::RewriteResult& result, bool cache_hit, std::chrono::nanoseconds took,
@@ -57,6 +61,7 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   void on_untouched(sql::UntouchedReason reason, std::string_view detail) override;
   void on_dropped_write(const proxy::DroppedWrite& write) override;
   void on_discarded_writes(std::size_t count, std::string_view why) override;
+  void on_written_early(std::size_t held) override;
   void on_intercepted_error(bool replayed, std::string_view why_not) override;
   void on_cache(bool hit) override;
 
@@ -85,6 +90,7 @@ class Mitigation final : public proxy::PendingSource, public proxy::SessionObser
   std::chrono::milliseconds journal_observe_{};
   std::vector<sql::PendingColumn> appeared_;
   std::atomic<std::shared_ptr<const Observed>> observed_;
+  std::atomic<bool> observing_{false};
   std::mutex generations_mutex_;
   std::vector<std::unique_ptr<Generation>> generations_;  // under generations_mutex_
   std::atomic<const Generation*> current_{nullptr};

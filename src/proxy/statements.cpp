@@ -128,9 +128,10 @@ Handling StatementState::Frontend::classify(char type) noexcept {
     case kQuery:
     case kParse:
     case kSync:
-    case kExecute:   // counted: a dropped write's Execute is matched to its CommandComplete
-    case kDescribe:  // counted: its answer may carry pgshim's RETURNING columns
+    case kExecute:  // counted: a dropped write's Execute is matched to its CommandComplete
       return Handling::Inspect;
+    case kDescribe:  // counted: its answer may carry pgshim's RETURNING columns (with a journal)
+      return s_.hides_written_rows() ? Handling::Inspect : Handling::Relay;
     case kBind:
     case kClose:
       return s_.prepared_.empty() && s_.portal_hidden_.empty() && s_.savepoint_statements_.empty() &&
@@ -172,21 +173,15 @@ FilterAction StatementState::Frontend::on_message(const wire::MessageView& messa
       break;
     case kExecute: {
       wire::Execute execute;
-      if (!wire::parse_execute(message.body, execute)) {
+      if (!s_.savepoint_portals_.empty() && !wire::parse_execute(message.body, execute)) {
         const auto step = s_.savepoint_portals_.find(std::string(execute.portal));
         if (step != s_.savepoint_portals_.end()) s_.hold_step(step->second, s_.units_sent_ + 1, s_.executes_in_unit_);
-        const auto it = s_.portal_hidden_.find(std::string(execute.portal));
-        if (it != s_.portal_hidden_.end() && it->second) {
-          auto& plan = s_.hidden_plan(s_.units_sent_ + 1);
-          plan.executes.resize(s_.executes_in_unit_ + 1, false);
-          plan.executes[s_.executes_in_unit_] = true;
-        }
       }
-      ++s_.executes_in_unit_;
+      s_.note_hidden_answer(message, s_.units_sent_ + 1, s_.executes_in_unit_++);
       break;
     }
     case kDescribe:
-      s_.note_describe(message);
+      s_.note_hidden_answer(message, s_.units_sent_ + 1, s_.describes_sent_in_unit_++);
       break;
     case kCopyData:
       if (s_.copy_in_ && s_.copy_in_->filter) action = s_.on_copy_data(message, replacement);
@@ -463,8 +458,8 @@ bool StatementState::build_parse(std::string_view name, std::string_view sql, co
 FilterAction StatementState::on_parse(const wire::MessageView& message, std::string& replacement) {
   wire::Parse parse;
   if (wire::parse_parse(message.body, parse)) return FilterAction::Forward;
-  savepoint_statements_.erase(std::string(parse.statement));
-  observed_statements_.erase(std::string(parse.statement));
+  if (!savepoint_statements_.empty()) savepoint_statements_.erase(std::string(parse.statement));
+  if (!observed_statements_.empty()) observed_statements_.erase(std::string(parse.statement));
   if (sql::may_hold_savepoint_step(parse.sql)) {
     auto steps = sql::savepoint_steps(parse.sql);
     if (steps.size() == 1) savepoint_statements_.emplace(std::string(parse.statement), std::move(steps[0]));
@@ -495,13 +490,16 @@ bool StatementState::still_valid(const Prepared& prepared, const schema::Snapsho
 FilterAction StatementState::on_bind(const wire::MessageView& message, std::string& replacement) {
   wire::Bind bind;
   if (wire::parse_bind(message.body, bind)) return FilterAction::Forward;
-  portal_hidden_.erase(std::string(bind.portal));  // a Bind replaces the portal
-  savepoint_portals_.erase(std::string(bind.portal));
-  if (const auto seen = observed_statements_.find(std::string(bind.statement)); seen != observed_statements_.end()) {
-    journal_bound(seen->second, bind, units_sent_ + 1, executes_in_unit_, true);
+  // A Bind replaces its portal: what pgshim knew of the old one goes.
+  if (!portal_hidden_.empty()) portal_hidden_.erase(std::string(bind.portal));
+  if (!savepoint_portals_.empty()) savepoint_portals_.erase(std::string(bind.portal));
+  if (!observed_statements_.empty()) {
+    const auto seen = observed_statements_.find(std::string(bind.statement));
+    if (seen != observed_statements_.end()) journal_bound(seen->second, bind, units_sent_ + 1, executes_in_unit_, true);
   }
-  if (const auto step = savepoint_statements_.find(std::string(bind.statement)); step != savepoint_statements_.end()) {
-    savepoint_portals_[std::string(bind.portal)] = step->second;
+  if (!savepoint_statements_.empty()) {
+    const auto step = savepoint_statements_.find(std::string(bind.statement));
+    if (step != savepoint_statements_.end()) savepoint_portals_[std::string(bind.portal)] = step->second;
   }
   const auto it = prepared_.find(std::string(bind.statement));
   if (it == prepared_.end()) return FilterAction::Forward;
@@ -544,7 +542,7 @@ FilterAction StatementState::on_bind(const wire::MessageView& message, std::stri
 // carry the hidden columns, and one result format per column (the client's
 // count) would no longer match: pgshim's two are added as text.
 bool StatementState::bind_hidden(const wire::Bind& bind, std::string& out) {
-  portal_hidden_[std::string(bind.portal)] = true;
+  portal_hidden_.insert(std::string(bind.portal));
   if (bind.result_formats.size() <= 1) return false;
   wire::Bind extended = bind;
   extended.result_formats.resize(bind.result_formats.size() + sql::HiddenReturning::kColumns, 0);
@@ -629,10 +627,11 @@ Handling StatementState::Backend::classify(char type) noexcept {
   if (type == kReady || type == kError) return Handling::Inspect;
   // Command results are counted: a dropped write whose statement changed no
   // row is never journaled, and a ROLLBACK tag discards the transaction's.
-  if (s_.active() && (type == kCommandComplete || type == kEmptyQuery || type == kPortalSuspended ||
-                      type == kRowDescription || type == kNoData)) {
+  if (s_.active() && (type == kCommandComplete || type == kEmptyQuery || type == kPortalSuspended)) {
     return Handling::Inspect;
   }
+  // Describe answers are counted only where pgshim's RETURNING columns can be.
+  if ((type == kRowDescription || type == kNoData) && s_.hides_written_rows()) return Handling::Inspect;
   if (type == kDataRow && s_.answering_plan() != nullptr && s_.answer_hidden(false)) return Handling::Inspect;
   // A SET search_path waits for its transaction's COMMIT or ROLLBACK tag.
   if (type == kCommandComplete && s_.search_path_.watching_tags()) return Handling::Inspect;
@@ -809,27 +808,10 @@ FilterAction StatementState::on_ready(const wire::MessageView& message, std::str
           if (it->second.hidden_returning) (void)bind_hidden(b, out);
         }
       }
-    } else if (m.type == kDescribe || m.type == kExecute) {
-      const bool describe = m.type == kDescribe;
-      wire::Target t{};
-      wire::Execute e;
-      bool hidden = false;
-      if (describe && !wire::parse_target(m.body, t)) {
-        const auto st = prepared_.find(std::string(t.name));
-        const auto po = portal_hidden_.find(std::string(t.name));
-        hidden = t.kind == wire::kTargetStatement ? (st != prepared_.end() && st->second.hidden_returning)
-                                                  : (po != portal_hidden_.end() && po->second);
-      } else if (!describe && !wire::parse_execute(m.body, e)) {
-        const auto po = portal_hidden_.find(std::string(e.portal));
-        hidden = po != portal_hidden_.end() && po->second;
-      }
-      std::size_t& index = describe ? describes : executes;
-      if (hidden) {
-        std::vector<bool>& events = describe ? hidden_plan(unit).describes : hidden_plan(unit).executes;
-        events.resize(index + 1, false);
-        events[index] = true;
-      }
-      ++index;
+    } else if (m.type == kDescribe) {
+      note_hidden_answer(m, unit, describes++);
+    } else if (m.type == kExecute) {
+      note_hidden_answer(m, unit, executes++);
     }
     replayed += out.empty() ? std::string(m.frame) : out;
     rest.remove_prefix(done->consumed);
@@ -872,9 +854,7 @@ void StatementState::hold(DroppedWrite write, std::uint64_t unit, std::size_t co
     // A transaction this long is written as it goes rather than held in memory.
     if (!warned_long_transaction_) {
       warned_long_transaction_ = true;
-      options_.observer->on_untouched(sql::UntouchedReason::Unsupported,
-                                      "a transaction dropped more values than pgshim holds until COMMIT: the "
-                                      "oldest are journaled before the transaction ends");
+      options_.observer->on_written_early(kMaxHeldWrites);
     }
     HeldWrite& oldest = held_writes_.front();
     if (!oldest.step) {
@@ -883,7 +863,19 @@ void StatementState::hold(DroppedWrite write, std::uint64_t unit, std::size_t co
     }
     held_writes_.pop_front();
   }
-  HeldWrite held{*write.what, std::move(write), unit, command};
+  // Only what names the column and row is kept of the rewrite's DroppedValue
+  // (the stated values are already in `write`): a COPY holds one per row.
+  const sql::DroppedValue& v = *write.what;
+  HeldWrite held;
+  held.what.kind = v.kind;
+  held.what.schema = v.schema;
+  held.what.table = v.table;
+  held.what.column = v.column;
+  held.what.statement = v.statement;
+  held.what.row = v.row;
+  held.write = std::move(write);
+  held.unit = unit;
+  held.command = command;
   held_writes_.push_back(std::move(held));
 }
 
@@ -1053,24 +1045,28 @@ bool StatementState::answer_hidden(bool describe) const {
   return index < events.size() && events[index];
 }
 
-void StatementState::note_describe(const wire::MessageView& message) {
-  wire::Target target{};
+void StatementState::note_hidden_answer(const wire::MessageView& message, std::uint64_t unit, std::size_t index) {
+  if (portal_hidden_.empty() && (message.type == kExecute || prepared_.empty())) return;  // nothing can be hidden
   bool hidden = false;
-  if (!wire::parse_target(message.body, target)) {
+  if (message.type == kDescribe) {
+    wire::Target target{};
+    if (wire::parse_target(message.body, target)) return;
     if (target.kind == wire::kTargetStatement) {
       const auto it = prepared_.find(std::string(target.name));
       hidden = it != prepared_.end() && it->second.hidden_returning;
     } else {
-      const auto it = portal_hidden_.find(std::string(target.name));
-      hidden = it != portal_hidden_.end() && it->second;
+      hidden = portal_hidden_.contains(std::string(target.name));
     }
+  } else {
+    wire::Execute execute;
+    if (wire::parse_execute(message.body, execute)) return;
+    hidden = portal_hidden_.contains(std::string(execute.portal));
   }
-  if (hidden) {
-    HiddenPlan& plan = hidden_plan(units_sent_ + 1);
-    plan.describes.resize(describes_sent_in_unit_ + 1, false);
-    plan.describes[describes_sent_in_unit_] = true;
-  }
-  ++describes_sent_in_unit_;
+  if (!hidden) return;
+  HiddenPlan& plan = hidden_plan(unit);
+  std::vector<bool>& answers = message.type == kDescribe ? plan.describes : plan.executes;
+  if (answers.size() <= index) answers.resize(index + 1, false);
+  answers[index] = true;
 }
 
 FilterAction StatementState::on_row_description(const wire::MessageView& message, std::string& replacement) {

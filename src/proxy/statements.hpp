@@ -18,6 +18,7 @@
 #include <string>
 #include <system_error>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "pgshim/proxy/pending.hpp"
@@ -102,6 +103,10 @@ class StatementState {
   };
 
   [[nodiscard]] bool active() const noexcept { return options_.source != nullptr; }
+  // With a journal, rewrites ask for written rows (sql::HiddenReturning).
+  [[nodiscard]] bool hides_written_rows() const noexcept {
+    return active() && options_.cache != nullptr && options_.cache->hides_written_rows();
+  }
   FilterAction on_query(const wire::MessageView& message, std::string& replacement);
   FilterAction on_parse(const wire::MessageView& message, std::string& replacement);
   FilterAction on_bind(const wire::MessageView& message, std::string& replacement);
@@ -205,10 +210,12 @@ class StatementState {
   // A hidden row came back for the held writes of (unit, command).
   void learn_row(std::uint64_t unit, std::size_t command, std::optional<std::string_view> row,
                  std::optional<std::string_view> inserted);
-  void note_describe(const wire::MessageView& message);
+  // A Describe or Execute sent as the unit's `index`-th of its kind: whether
+  // its answer carries pgshim's columns goes into the unit's plan.
+  void note_hidden_answer(const wire::MessageView& message, std::uint64_t unit, std::size_t index);
   bool bind_hidden(const wire::Bind& bind, std::string& out);
   std::unordered_map<std::uint64_t, HiddenPlan> hidden_plans_;  // by unit
-  std::unordered_map<std::string, bool> portal_hidden_;          // portal -> its statement's hidden_returning
+  std::unordered_set<std::string> portal_hidden_;  // portals of statements with hidden_returning
   std::size_t describes_sent_in_unit_ = 0;
   std::size_t describes_in_unit_ = 0;  // backend: RowDescription/NoData answers seen in the unit
   void hold(DroppedWrite write, std::uint64_t unit, std::size_t command);

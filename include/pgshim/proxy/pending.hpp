@@ -85,6 +85,10 @@ class SessionObserver {
   // "prepared_transaction" (PREPARE TRANSACTION: decided elsewhere) or
   // "unfinished" (the session ended first).
   virtual void on_discarded_writes(std::size_t count, std::string_view why) = 0;
+  // A transaction dropped more than `held` values: from then on its oldest
+  // are journaled before it ends (whether it commits is not waited for).
+  // Called once per session.
+  virtual void on_written_early(std::size_t held) = 0;
   // A 42703 naming a configured column reached pgshim; `replayed` says whether
   // pgshim hid it and replayed the statement rewritten.
   virtual void on_intercepted_error(bool replayed, std::string_view why_not) = 0;

@@ -23,6 +23,7 @@ class RewriteCache {
   // `hide_written_rows`: every rewrite asks for the written row (rewriter.hpp,
   // HiddenReturning); the proxy sets it when it journals.
   explicit RewriteCache(std::size_t capacity, bool hide_written_rows = false);
+  [[nodiscard]] bool hides_written_rows() const noexcept { return hide_written_rows_; }
   RewriteCache(const RewriteCache&) = delete;
   RewriteCache& operator=(const RewriteCache&) = delete;
 

@@ -17,6 +17,7 @@
 #include <regex>
 
 #include "integration/alert/obs_support.hpp"
+#include "integration/journal/journal_support.hpp"
 #include "integration/migrations/check_support.hpp"
 #include "support/harness.hpp"
 
@@ -31,14 +32,14 @@ using migrations::check_support::pgshim_merged;
 using migrations::check_support::python_on_json;
 using migrations::check_support::run_shell;
 using migrations::check_support::shell_quote;
+using journal_support::counts;
+using journal_support::exec_params;
+using journal_support::kInsert;
+using journal_support::kPending;
+using journal_support::kUpdate;
+using journal_support::metrics_port;
+using journal_support::wait_for_log;
 
-constexpr const char* kPending = "environments.last_error:text:20250804020810_add_last_error_to_environments";
-
-// The Prisma engine's create and update, as in the proxy tests.
-constexpr const char* kInsert =
-    R"(INSERT INTO "public"."environments" ("id","name","user_id","template_id","status","last_error","created_at","updated_at") VALUES ($1,$2,$3,$4,CAST($5::text AS "public"."EnvironmentStatus"),$6,$7,$8) RETURNING "public"."environments"."id")";
-constexpr const char* kUpdate =
-    R"(UPDATE "public"."environments" SET "last_error" = $1 WHERE ("public"."environments"."id" = $2 AND 1=1) RETURNING "public"."environments"."id")";
 // Prisma's native upsert: create and update may give different values; which
 // one ran, pgshim learns from the row RETURNING gives back (xmax).
 constexpr const char* kUpsertTwoValues =
@@ -55,53 +56,16 @@ struct TempDir {
   fs::path path;
 };
 
-bool wait_for_log(const Pgshim& shim, const std::string& needle) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (shim.log().find(needle) != std::string::npos) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
-// One pgshim replica writing its own journal.
-struct Replica {
+// One pgshim replica writing its own journal file.
+struct Replica : journal_support::Replica {
   Replica(const IncidentDatabase& db, const std::string& id, const fs::path& journal)
-      : shim({"--upstream", db.url_with_credentials(), "--pending", kPending, "--schema-poll-interval", "200ms",
-              "--journal", journal.string(), "--replica-id", id},
-             false),
-        db_name(db.name()) {}
-
-  [[nodiscard]] Connection client() const {
-    return connect("host=127.0.0.1 port=" + std::to_string(shim.port()) + " dbname=" + db_name +
-                   " user=pgshim_scram password=scram-pass sslmode=disable");
-  }
-
-  Pgshim shim;
-  std::string db_name;
+      : journal_support::Replica(db, id, journal.string()) {}
 };
-
-void exec_params(PGconn* conn, const char* sql, std::vector<const char*> values) {
-  Result r(PQexecParams(conn, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
-  ASSERT_TRUE(PQresultStatus(r.get()) == PGRES_TUPLES_OK || PQresultStatus(r.get()) == PGRES_COMMAND_OK)
-      << PQresultErrorMessage(r.get()) << "\n" << sql;
-}
 
 Outcome backfill(const IncidentDatabase& db, const fs::path& journals, std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"backfill", "--journal", journals.string(), "--upstream", db.url_with_credentials()};
   args.insert(args.end(), extra.begin(), extra.end());
-  const char* bin = std::getenv("PGSHIM_BIN");
-  std::string command = shell_quote(bin != nullptr ? bin : "pgshim");
-  for (const auto& a : args) command += " " + shell_quote(a);
-  return run_shell(command + " 2>/dev/null");
-}
-
-// "applied=4 already=0 ..." from backfill's JSON summary.
-std::string counts(const Outcome& json) {
-  return python_on_json(json.out,
-                        "print(' '.join(f'{k}={d[k]}' for k in ('applied','already','superseded','newer','gone',"
-                        "'unrecoverable','torn','invalid','errors')), end='')")
-      .out;
+  return journal_support::pgshim_stdout(args);
 }
 
 TEST(Backfill, TwoReplicasThenTheMigrationThenEveryValueIsBackOnce) {
@@ -363,10 +327,8 @@ TEST(Backfill, AutoBackfillAppliesTheJournalWhenTheColumnAppearsBeforeTheAlertRe
   const std::string log = shim.log();
   EXPECT_LT(log.find("is present"), log.find("backfill: 2 applied")) << log;
 
-  std::smatch m;
-  static const std::regex kLine(R"(metrics and status on http://127\.0\.0\.1:(\d+)/metrics)");
-  ASSERT_TRUE(std::regex_search(log, m, kLine)) << log;
-  const int port = std::stoi(m[1]);
+  const int port = metrics_port(shim);
+  ASSERT_NE(port, 0) << log;
   const auto status = boost::json::parse(obs_test::http_get(port, "/status").body);
   const auto& backfill = status.at("backfill");
   EXPECT_EQ(backfill.at("mode"), "auto");

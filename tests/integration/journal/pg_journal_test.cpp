@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "integration/alert/obs_support.hpp"
+#include "integration/journal/journal_support.hpp"
 #include "integration/migrations/check_support.hpp"
 #include "support/harness.hpp"
 
@@ -27,15 +28,14 @@ using migrations::check_support::python_on_json;
 using migrations::check_support::run_shell;
 using migrations::check_support::shell_quote;
 
-constexpr const char* kPending = "environments.last_error:text:20250804020810_add_last_error_to_environments";
-constexpr const char* kInsert =
-    R"(INSERT INTO "public"."environments" ("id","name","user_id","template_id","status","last_error","created_at","updated_at") VALUES ($1,$2,$3,$4,CAST($5::text AS "public"."EnvironmentStatus"),$6,$7,$8) RETURNING "public"."environments"."id")";
-constexpr const char* kUpdate =
-    R"(UPDATE "public"."environments" SET "last_error" = $1 WHERE ("public"."environments"."id" = $2 AND 1=1) RETURNING "public"."environments"."id")";
-
-bool wait_for_log(const Pgshim& shim, const std::string& needle, std::chrono::milliseconds limit = 10s) {
-  return obs_test::wait_until([&] { return shim.log().find(needle) != std::string::npos; }, limit);
-}
+using journal_support::counts;
+using journal_support::exec_params;
+using journal_support::kInsert;
+using journal_support::kPending;
+using journal_support::kUpdate;
+using journal_support::metrics_port;
+using journal_support::pgshim_stdout;
+using journal_support::wait_for_log;
 
 bool wait_for_value(PGconn* conn, const std::string& sql, const std::string& want,
                     std::chrono::milliseconds limit = 10s) {
@@ -43,59 +43,13 @@ bool wait_for_value(PGconn* conn, const std::string& sql, const std::string& wan
 }
 
 // One pgshim replica journaling into the upstream's table.
-struct Replica {
+struct Replica : journal_support::Replica {
   Replica(const IncidentDatabase& db, const std::string& id, std::vector<std::string> extra = {})
-      : shim(args(db, id, std::move(extra)), false), db_name(db.name()) {}
-
-  static std::vector<std::string> args(const IncidentDatabase& db, const std::string& id,
-                                       std::vector<std::string> extra) {
-    std::vector<std::string> a{"--upstream",    db.url_with_credentials(), "--pending",  kPending,
-                               "--schema-poll-interval", "200ms", "--journal", "postgres:", "--replica-id", id};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  }
-
-  [[nodiscard]] Connection client() const {
-    return connect("host=127.0.0.1 port=" + std::to_string(shim.port()) + " dbname=" + db_name +
-                   " user=pgshim_scram password=scram-pass sslmode=disable");
-  }
-
-  Pgshim shim;
-  std::string db_name;
+      : journal_support::Replica(db, id, "postgres:", std::move(extra)) {}
 };
-
-void exec_params(PGconn* conn, const char* sql, std::vector<const char*> values, std::vector<int> formats = {}) {
-  std::vector<int> lengths;
-  for (const char* v : values) lengths.push_back(static_cast<int>(std::strlen(v)));
-  Result r(PQexecParams(conn, sql, static_cast<int>(values.size()), nullptr, values.data(), lengths.data(),
-                        formats.empty() ? nullptr : formats.data(), 0));
-  ASSERT_TRUE(PQresultStatus(r.get()) == PGRES_TUPLES_OK || PQresultStatus(r.get()) == PGRES_COMMAND_OK)
-      << PQresultErrorMessage(r.get()) << "\n" << sql;
-}
-
-Outcome pgshim_stdout(const std::vector<std::string>& args) {
-  const char* bin = std::getenv("PGSHIM_BIN");
-  std::string command = shell_quote(bin != nullptr ? bin : "pgshim");
-  for (const auto& a : args) command += " " + shell_quote(a);
-  return run_shell(command + " 2>/dev/null");
-}
 
 Outcome journal_init(const IncidentDatabase& db) {
   return pgshim_merged({"journal", "init", "--upstream", db.url_with_credentials()});
-}
-
-std::string counts(const Outcome& json) {
-  return python_on_json(json.out,
-                        "print(' '.join(f'{k}={d[k]}' for k in ('applied','already','superseded','newer','gone',"
-                        "'unrecoverable','torn','invalid','errors')), end='')")
-      .out;
-}
-
-int metrics_port(const Pgshim& shim) {
-  std::smatch m;
-  static const std::regex kLine(R"(metrics and status on http://127\.0\.0\.1:(\d+)/metrics)");
-  const std::string log = shim.log();
-  return std::regex_search(log, m, kLine) ? std::stoi(m[1]) : 0;
 }
 
 // The value of an unlabelled counter in /metrics; -1 when absent.
